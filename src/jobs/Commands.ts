@@ -1,0 +1,87 @@
+import { Schema } from "effect"
+import { IngestDepth, LiveRcId, PracticeDate, TrackSlug } from "../liverc/LiveRcIds.ts"
+
+/**
+ * The versioned command protocol on the INGEST work stream. Gateways, the CLI and any other
+ * service publish these JSON documents; workers decode them with the same schemas. A field added
+ * later must be optional (old publishers stay valid); anything incompatible is `v: 2`.
+ */
+
+export const JobId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{8,64}$/, {
+    message: "a job id is 8-64 characters of A-Z, a-z, 0-9, '_' and '-'"
+  })),
+  Schema.brand("JobId")
+)
+export type JobId = typeof JobId.Type
+
+const Base = {
+  v: Schema.Literal(1),
+  job_id: JobId,
+  /** ISO-8601 time the command was first requested; informative only. */
+  requested_at: Schema.optionalKey(Schema.String)
+}
+
+/** Ingest one event. Without `track_slug` the worker looks the event's track up in Postgres. */
+export const IngestEventCommand = Schema.Struct({
+  ...Base,
+  kind: Schema.Literal("ingest_event"),
+  event_id: LiveRcId,
+  track_slug: Schema.optionalKey(TrackSlug),
+  depth: IngestDepth
+})
+export type IngestEventCommand = typeof IngestEventCommand.Type
+
+export const SyncTracksCommand = Schema.Struct({
+  ...Base,
+  kind: Schema.Literal("sync_tracks")
+})
+export type SyncTracksCommand = typeof SyncTracksCommand.Type
+
+export const SyncEventsCommand = Schema.Struct({
+  ...Base,
+  kind: Schema.Literal("sync_events"),
+  track_slug: TrackSlug
+})
+export type SyncEventsCommand = typeof SyncEventsCommand.Type
+
+export const DiscoverPracticeCommand = Schema.Struct({
+  ...Base,
+  kind: Schema.Literal("discover_practice"),
+  track_slug: TrackSlug,
+  from: PracticeDate,
+  to: PracticeDate
+})
+export type DiscoverPracticeCommand = typeof DiscoverPracticeCommand.Type
+
+export const Command = Schema.Union([
+  IngestEventCommand,
+  SyncTracksCommand,
+  SyncEventsCommand,
+  DiscoverPracticeCommand
+])
+export type Command = typeof Command.Type
+export type JobKind = Command["kind"]
+
+export const JobKind = Schema.Literals(["ingest_event", "sync_tracks", "sync_events", "discover_practice"])
+
+/**
+ * One subject per dedupe key. The INGEST stream keeps at most one message per subject and
+ * rejects a second (discard new per subject), so while a job for a key is queued or running no
+ * second job for that key can exist, however long it waits. Event ids are global on LiveRC, so an
+ * ingest by event id and one by track + event id share a key.
+ */
+export const commandSubject = (command: Command): string => {
+  switch (command.kind) {
+    case "ingest_event":
+      return `ingest.event.${command.event_id}`
+    case "sync_tracks":
+      return "ingest.tracks"
+    case "sync_events":
+      return `ingest.events.${command.track_slug}`
+    case "discover_practice":
+      return `ingest.practice.${command.track_slug}.${command.from}.${command.to}`
+  }
+}
+
+export const decodeCommandJson = Schema.decodeUnknownEffect(Schema.fromJsonString(Command))
