@@ -1,12 +1,14 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect } from "effect"
+import { Effect } from "effect"
 import { Command } from "effect/cli"
-
-const hello = Command.make("hello", {}, () => Console.log("hi"))
+import { parseCommand } from "./ParseCommand.ts"
+import { showCommand } from "./ShowCommand.ts"
+import { simCommand } from "./SimCommand.ts"
+import { workerCommand } from "./WorkerCommand.ts"
 
 Command.make("liverc-ingest").pipe(
   Command.withDescription("Ingest LiveRC results into Postgres"),
-  Command.withSubcommands([hello]),
+  Command.withSubcommands([parseCommand, showCommand, simCommand, workerCommand]),
   Command.run({ version: "0.1.0" }),
   Effect.provide(NodeServices.layer),
   NodeRuntime.runMain

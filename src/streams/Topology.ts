@@ -1,0 +1,255 @@
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  DeliverPolicy,
+  DiscardPolicy,
+  ReplayPolicy,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig
+} from "@nats-io/jetstream"
+import { Config, Context, Effect, Layer, Schema, SchemaTransformation } from "effect"
+
+/**
+ * The JetStream topology of the ingest queue, defined once: the work stream, its durable pull
+ * consumer, the dead-letter stream and the job status bucket (as its backing stream). The JSON
+ * under `nats/` is generated from here (`npm run nats:export`) and the provisioner applies exactly
+ * these configs at start. Only nats-server 2.9 features are used.
+ */
+
+export const INGEST_STREAM = "INGEST"
+export const INGEST_SUBJECTS = "ingest.>"
+export const WORKERS_CONSUMER = "ingest-workers"
+export const DLQ_STREAM = "INGEST_DLQ"
+/** A dead letter keeps its original subject under this prefix: `dlq.ingest.event.123`. */
+export const DLQ_SUBJECT_PREFIX = "dlq."
+export const JOBS_BUCKET = "ingest_jobs"
+export const JOBS_BUCKET_STREAM = `KV_${JOBS_BUCKET}`
+/** Core NATS, outside `ingest.>`, so it never lands in the work stream. Payload: the job id. */
+export const CANCEL_SUBJECT = "liverc.control.cancel"
+export const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${INGEST_STREAM}.${WORKERS_CONSUMER}`
+
+export interface TopologySettings {
+  /** INGEST `max_msgs`; a full queue rejects new commands (discard new) instead of dropping any. */
+  readonly queueMax: number
+  /** `max_ack_pending` of `ingest-workers`: the cluster-wide cap on jobs running at once. */
+  readonly maxConcurrent: number
+  readonly ackWaitMillis: number
+  readonly maxDeliver: number
+  /** Bucket TTL: a status not rewritten for this long vanishes (finished jobs only, see StatusKeeper). */
+  readonly jobTtlMillis: number
+  readonly replicas: number
+}
+
+export const defaultTopologySettings: TopologySettings = {
+  queueMax: 10_000,
+  maxConcurrent: 8,
+  ackWaitMillis: 30_000,
+  maxDeliver: 5,
+  jobTtlMillis: 3_600_000,
+  replicas: 1
+}
+
+const units: Record<string, number> = {
+  ms: 1,
+  milli: 1,
+  millis: 1,
+  s: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000
+}
+
+/** `500ms`, `30s`, `5m`, `1h`, `2 days`: what operators type, as milliseconds. */
+export const MillisFromString = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^\s*\d+(\.\d+)?\s*(ms|millis?|s|seconds?|m|minutes?|h|hours?|d|days?)\s*$/, {
+    message: "a duration like 500ms, 30s, 5m or 1h"
+  })),
+  Schema.decodeTo(
+    Schema.Number,
+    SchemaTransformation.transform({
+      decode: (text: string) => {
+        const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/.exec(text)
+        return match === null ? Number.NaN : Math.round(Number(match[1]) * (units[match[2] ?? ""] ?? Number.NaN))
+      },
+      encode: (millis: number) => `${millis}ms`
+    })
+  )
+)
+
+const intBetween = (name: string, minimum: number, maximum: number, fallback: number) =>
+  Config.schema(Schema.Int.check(Schema.isBetween({ minimum, maximum })), name).pipe(Config.withDefault(fallback))
+
+/** A duration setting in milliseconds, bounded so a typo cannot make a zero or absurd timer. */
+export const millisConfig = (name: string, minimum: number, maximum: number, fallback: number) =>
+  Config.schema(MillisFromString.check(Schema.isBetween({ minimum, maximum })), name).pipe(
+    Config.withDefault(fallback)
+  )
+
+/** One Config per environment variable, so a start-up check can report every bad value. */
+export const topologyConfigFields = {
+  queueMax: intBetween("INGEST_QUEUE_MAX", 1, 10_000_000, defaultTopologySettings.queueMax),
+  maxConcurrent: intBetween("INGEST_MAX_CONCURRENT", 1, 10_000, defaultTopologySettings.maxConcurrent),
+  ackWaitMillis: millisConfig("INGEST_ACK_WAIT", 1000, 3_600_000, defaultTopologySettings.ackWaitMillis),
+  maxDeliver: intBetween("INGEST_MAX_DELIVER", 1, 100, defaultTopologySettings.maxDeliver),
+  jobTtlMillis: millisConfig("INGEST_JOB_TTL", 1000, 30 * 86_400_000, defaultTopologySettings.jobTtlMillis),
+  replicas: Config.schema(Schema.Literals([1, 3, 5]), "NATS_REPLICAS").pipe(
+    Config.withDefault(defaultTopologySettings.replicas)
+  )
+}
+
+export const TopologyConfig: Config.Config<TopologySettings> = Config.all(topologyConfigFields)
+
+const nanos = (millis: number) => millis * 1_000_000
+
+/** Stream settings this project sets; everything else is the server's default. */
+export type StreamSpec = Pick<
+  StreamConfig,
+  | "name"
+  | "description"
+  | "subjects"
+  | "retention"
+  | "storage"
+  | "num_replicas"
+  | "max_consumers"
+  | "max_msgs"
+  | "max_bytes"
+  | "max_age"
+  | "max_msgs_per_subject"
+  | "max_msg_size"
+  | "discard"
+  | "discard_new_per_subject"
+  | "duplicate_window"
+  | "allow_direct"
+  | "allow_rollup_hdrs"
+  | "deny_delete"
+  | "deny_purge"
+>
+
+export type ConsumerSpec = Required<
+  Pick<
+    ConsumerConfig,
+    | "durable_name"
+    | "description"
+    | "ack_policy"
+    | "deliver_policy"
+    | "replay_policy"
+    | "ack_wait"
+    | "max_deliver"
+    | "max_ack_pending"
+    | "max_waiting"
+  >
+>
+
+export interface TopologySpec {
+  readonly settings: TopologySettings
+  readonly ingest: StreamSpec
+  readonly workers: ConsumerSpec
+  readonly dlq: StreamSpec
+  readonly jobsBucket: StreamSpec
+}
+
+/** Commands are a few hundred bytes; the cap keeps a bad publisher from filling the store. */
+const MAX_COMMAND_BYTES = 64 * 1024
+const DUPLICATE_WINDOW_MILLIS = 120_000
+const DLQ_MAX_AGE_MILLIS = 30 * 86_400_000
+const DLQ_MAX_MSGS = 100_000
+
+export const makeTopology = (settings: TopologySettings): TopologySpec => ({
+  settings,
+  ingest: {
+    name: INGEST_STREAM,
+    description: "liverc-ingest work queue: one live command per dedupe key",
+    subjects: [INGEST_SUBJECTS],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    num_replicas: settings.replicas,
+    max_consumers: -1,
+    max_msgs: settings.queueMax,
+    max_bytes: -1,
+    // Never 0 -> never expire: a queued job waits however long it takes.
+    max_age: 0,
+    max_msgs_per_subject: 1,
+    max_msg_size: MAX_COMMAND_BYTES,
+    discard: DiscardPolicy.New,
+    discard_new_per_subject: true,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MILLIS),
+    allow_direct: true,
+    allow_rollup_hdrs: false,
+    deny_delete: false,
+    deny_purge: false
+  },
+  workers: {
+    durable_name: WORKERS_CONSUMER,
+    description: "liverc-ingest worker actors; max_ack_pending is the cluster-wide running-job cap",
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    replay_policy: ReplayPolicy.Instant,
+    ack_wait: nanos(settings.ackWaitMillis),
+    max_deliver: settings.maxDeliver,
+    max_ack_pending: settings.maxConcurrent,
+    max_waiting: 512
+  },
+  dlq: {
+    name: DLQ_STREAM,
+    description: "liverc-ingest dead letters: commands that failed terminally or ran out of deliveries",
+    subjects: [`${DLQ_SUBJECT_PREFIX}${INGEST_SUBJECTS}`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: settings.replicas,
+    max_consumers: -1,
+    max_msgs: DLQ_MAX_MSGS,
+    max_bytes: -1,
+    max_age: nanos(DLQ_MAX_AGE_MILLIS),
+    max_msgs_per_subject: -1,
+    max_msg_size: MAX_COMMAND_BYTES * 2,
+    discard: DiscardPolicy.Old,
+    discard_new_per_subject: false,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MILLIS),
+    allow_direct: true,
+    allow_rollup_hdrs: false,
+    deny_delete: false,
+    deny_purge: false
+  },
+  // The KV bucket is a stream in the shape `nats kv add` creates (history 1, TTL = max_age).
+  jobsBucket: {
+    name: JOBS_BUCKET_STREAM,
+    description: "liverc-ingest job status documents (KV bucket ingest_jobs)",
+    subjects: [`$KV.${JOBS_BUCKET}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: settings.replicas,
+    max_consumers: -1,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_age: nanos(settings.jobTtlMillis),
+    max_msgs_per_subject: 1,
+    max_msg_size: -1,
+    discard: DiscardPolicy.New,
+    discard_new_per_subject: false,
+    duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MILLIS, settings.jobTtlMillis)),
+    allow_direct: true,
+    allow_rollup_hdrs: true,
+    deny_delete: true,
+    deny_purge: false
+  }
+})
+
+/** The topology as configured for this process (env through Effect Config). */
+export class Topology extends Context.Service<Topology, TopologySpec>()("liverc-ingest/streams/Topology") {
+  static readonly layer = Layer.effect(
+    Topology,
+    Effect.gen(function*() {
+      return makeTopology(yield* TopologyConfig)
+    })
+  )
+  static readonly layerFrom = (settings: TopologySettings) => Layer.succeed(Topology, makeTopology(settings))
+}

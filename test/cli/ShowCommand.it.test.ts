@@ -1,0 +1,90 @@
+import { assert, describe, it } from "@effect/vitest"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Redacted } from "effect"
+import { spawn } from "node:child_process"
+import { join } from "node:path"
+import { EventWriter } from "../../src/db/EventWriter.ts"
+import * as Migrations from "../../src/db/Migrations.ts"
+import { loadRealEvent, raceUrl, realEventId, realRaceIds, realSnapshot } from "../db/Fixtures.ts"
+import { createTestDatabase, type TestDatabase } from "../support/TestDatabase.ts"
+
+const node = join(import.meta.dirname, "../../node_modules/.bin/node")
+const cli = join(import.meta.dirname, "ShowCli.ts")
+const captured = join(import.meta.dirname, "../../src/sim/captured/event-486677")
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (db: TestDatabase, args: ReadonlyArray<string>) =>
+  Effect.callback<Run>((resume) => {
+    const child = spawn(node, [cli, ...args], { env: { ...process.env, DATABASE_URL: db.url } })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += String(chunk)))
+    child.stderr.on("data", (chunk) => (stderr += String(chunk)))
+    child.on("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+const storeRealEvent = (db: TestDatabase) =>
+  Effect.gen(function*() {
+    const { event, results } = yield* loadRealEvent
+    return yield* (yield* EventWriter).write(realSnapshot(event, results))
+  }).pipe(
+    Effect.provide(
+      EventWriter.layer.pipe(
+        Layer.provideMerge(Migrations.layer),
+        Layer.provideMerge(PgClient.layer({ url: Redacted.make(db.url), maxConnections: 2 }))
+      )
+    )
+  )
+
+describe("liverc-ingest show", () => {
+  it.live("show race prints exactly what parse race-result prints; show event lists the races; unknown ids exit 1", () =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => createTestDatabase("lri_show")),
+      (db) =>
+        Effect.gen(function*() {
+          const counts = yield* storeRealEvent(db)
+          // The CLI processes start in parallel: each spends seconds loading, little running.
+          const [races, [event, missingRace, missingEvent, invalid]] = yield* Effect.all([
+            Effect.forEach(realRaceIds, (raceId) =>
+              Effect.all([
+                run(db, ["show", "race", raceId]),
+                run(db, ["parse", "race-result", join(captured, `race.${raceId}.html`), "--url", raceUrl(raceId)])
+              ], { concurrency: "unbounded" }), { concurrency: "unbounded" }),
+            Effect.all([
+              run(db, ["show", "event", realEventId]),
+              run(db, ["show", "race", "123"]),
+              run(db, ["show", "event", "123"]),
+              run(db, ["show", "race", "12;DROP"])
+            ], { concurrency: "unbounded" })
+          ], { concurrency: "unbounded" })
+          for (const [shown, parsed] of races) {
+            assert.strictEqual(shown.code, 0, shown.stderr)
+            assert.strictEqual(parsed.code, 0, parsed.stderr)
+            assert.strictEqual(shown.stdout, parsed.stdout)
+          }
+
+          assert.strictEqual(event.code, 0, event.stderr)
+          const shownEvent = JSON.parse(event.stdout)
+          assert.strictEqual(shownEvent.eventId, realEventId)
+          assert.strictEqual(shownEvent.races.length, counts.races)
+          assert.deepStrictEqual(shownEvent.races[0].raceId, realRaceIds[0])
+
+          assert.strictEqual(missingRace.code, 1)
+          assert.strictEqual(missingRace.stdout, "")
+          assert.include(missingRace.stderr, "race 123 is not stored")
+
+          assert.strictEqual(missingEvent.code, 1)
+          assert.include(missingEvent.stderr, "event 123 is not stored")
+
+          assert.notStrictEqual(invalid.code, 0)
+          assert.include(invalid.stderr, "LiveRC id")
+        }),
+      (db) => Effect.sync(() => db.drop())
+    ))
+})

@@ -1,0 +1,45 @@
+import { randomBytes } from "node:crypto"
+import { ConfigProvider, Layer, ManagedRuntime, Schema } from "effect"
+import { type Command, Command as CommandSchema } from "../../src/jobs/Commands.ts"
+import { JobQueueLive } from "../../src/layers.ts"
+
+/**
+ * The client side of queue tests: a JobQueue (plus the stream handles) on its own NATS
+ * connection, configured like a real process from an env map, and command builders.
+ */
+
+/** Short timers so redelivery, retries and TTLs happen within a test. */
+export const queueEnv = (natsUrl: string, overrides: Record<string, string> = {}): Record<string, string> => ({
+  NATS_URL: natsUrl,
+  INGEST_ACK_WAIT: "2s",
+  INGEST_MAX_DELIVER: "3",
+  INGEST_MAX_CONCURRENT: "4",
+  INGEST_JOB_TTL: "1m",
+  INGEST_RETRY_BASE: "200ms",
+  INGEST_RETRY_MAX: "1s",
+  WORKER_CONCURRENCY: "4",
+  SHUTDOWN_GRACE: "5s",
+  ...overrides
+})
+
+export const makeQueueClient = (env: Record<string, string>) =>
+  ManagedRuntime.make(JobQueueLive("test").pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))))
+
+export type QueueClient = ReturnType<typeof makeQueueClient>
+
+export const newJobId = () => `job-${randomBytes(8).toString("hex")}`
+
+const decodeCommand = Schema.decodeUnknownSync(CommandSchema)
+
+let nextEventId = 100_000 + Math.floor(Math.random() * 1_000_000)
+
+/** An ingest_event command whose track slug is a TestHandlers script (`sleep-200`, `hang`, ...). */
+export const scriptedJob = (script: string, options: { readonly eventId?: string; readonly jobId?: string } = {}): Command =>
+  decodeCommand({
+    v: 1,
+    job_id: options.jobId ?? newJobId(),
+    kind: "ingest_event",
+    event_id: options.eventId ?? String(nextEventId++),
+    track_slug: script,
+    depth: "summary"
+  })
