@@ -2,15 +2,25 @@ import { Layer } from "effect"
 import type { JobHandlers } from "./actors/JobHandler.ts"
 import { WorkerPool } from "./actors/WorkerPool.ts"
 import { WorkerSettings } from "./actors/WorkerSettings.ts"
+import * as Database from "./db/Database.ts"
+import { EventReader } from "./db/EventReader.ts"
+import { QueueGauges } from "./http/GatewayMetrics.ts"
+import { GatewayServer } from "./http/GatewayServer.ts"
+import { NatsLink } from "./http/NatsLink.ts"
+import { Readiness } from "./http/Readiness.ts"
 import { DeadLetter } from "./streams/DeadLetter.ts"
+import { DeadLetterQueue } from "./streams/DeadLetterQueue.ts"
 import { IngestStreams } from "./streams/IngestStreams.ts"
 import { JetStreamJobQueue } from "./streams/JetStreamJobQueue.ts"
 import { JobListing } from "./streams/JobListing.ts"
 import { JobStatusStore } from "./streams/JobStatusStore.ts"
+import { KillSwitch } from "./streams/KillSwitch.ts"
 import { NatsClient } from "./streams/NatsClient.ts"
 import { QueuePosition } from "./streams/QueuePosition.ts"
 import { StatusKeeper } from "./streams/StatusKeeper.ts"
+import { ThrottleBucket } from "./streams/ThrottleBucket.ts"
 import { Topology } from "./streams/Topology.ts"
+import { IngestStreamsInForce } from "./streams/TopologyInForce.ts"
 
 /**
  * The one place where services become processes. Every layer here reads its config from the
@@ -42,4 +52,44 @@ export const WorkerLive = <E, R>(handlers: Layer.Layer<JobHandlers, E, R>) =>
   Layer.mergeAll(WorkerPool.layer, DeadLetter.watch, StatusKeeper.run).pipe(
     Layer.provide(Layer.mergeAll(DeadLetter.layer, StatusKeeper.layer, WorkerSettings.layer, handlers)),
     Layer.provide(StreamsLive("worker"))
+  )
+
+/**
+ * An operator command (the CLI): the queue, the listings and the dead letters, bound to the
+ * topology the server holds (it never reconfigures it, see TopologyInForce.ts). Short-lived, so no
+ * status keeper runs.
+ */
+export const OperatorLive = DeadLetterQueue.layer.pipe(
+  Layer.provideMerge(JetStreamJobQueue.layer),
+  Layer.provideMerge(Layer.mergeAll(QueuePosition.layer, JobListing.layer)),
+  Layer.provideMerge(JobStatusStore.layer),
+  Layer.provideMerge(IngestStreamsInForce),
+  Layer.provideMerge(NatsClient.layer("cli"))
+)
+
+/** The global kill switch on its own connection, for `pause` / `resume`. */
+export const KillSwitchLive = KillSwitch.layer.pipe(
+  Layer.provideMerge(ThrottleBucket.layer),
+  Layer.provideMerge(NatsClient.layer("cli"))
+)
+
+/**
+ * A gateway process: the HTTP server over the queue, the kill switch, Postgres (read-only: the
+ * track of a stored event; it starts, and reports not ready, while Postgres is down) and the
+ * keeper of queued statuses. `streams` is the process's shared connection and topology: a process
+ * that also runs a worker passes the same layer value to both, so one connection serves them
+ * (layers are memoised by reference within one build).
+ */
+export const GatewayLive = (streams: ReturnType<typeof StreamsLive> = StreamsLive("gateway")) =>
+  GatewayServer.layer.pipe(
+    Layer.provide(Layer.mergeAll(
+      JetStreamJobQueue.layer,
+      StatusKeeper.run,
+      QueueGauges.layer,
+      Readiness.layer,
+      KillSwitch.layer,
+      EventReader.layer
+    )),
+    Layer.provide(Layer.mergeAll(QueuePosition.layer, StatusKeeper.layer, ThrottleBucket.layer, NatsLink.layer, Database.layer)),
+    Layer.provide(streams)
   )

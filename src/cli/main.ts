@@ -1,15 +1,41 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
+import { cancelCommand } from "./CancelCommand.ts"
+import { discoverCommand } from "./DiscoverCommand.ts"
+import { dlqCommand } from "./DlqCommand.ts"
+import { withUsageExitCode } from "./ExitCodes.ts"
+import { gatewayCommand } from "./GatewayCommand.ts"
+import { ingestCommand } from "./IngestCommand.ts"
+import { jobsCommand } from "./JobsCommand.ts"
+import { pauseCommand, resumeCommand } from "./KillSwitchCommand.ts"
 import { parseCommand } from "./ParseCommand.ts"
 import { showCommand } from "./ShowCommand.ts"
 import { simCommand } from "./SimCommand.ts"
+import { statusCommand } from "./StatusCommand.ts"
+import { syncCommand } from "./SyncCommand.ts"
 import { workerCommand } from "./WorkerCommand.ts"
 
 Command.make("liverc-ingest").pipe(
   Command.withDescription("Ingest LiveRC results into Postgres"),
-  Command.withSubcommands([parseCommand, showCommand, simCommand, workerCommand]),
+  Command.withSubcommands([
+    parseCommand,
+    showCommand,
+    simCommand,
+    workerCommand,
+    gatewayCommand,
+    ingestCommand,
+    syncCommand,
+    discoverCommand,
+    statusCommand,
+    jobsCommand,
+    cancelCommand,
+    dlqCommand,
+    pauseCommand,
+    resumeCommand
+  ]),
   Command.run({ version: "0.1.0" }),
+  withUsageExitCode,
   Effect.provide(NodeServices.layer),
   NodeRuntime.runMain
 )

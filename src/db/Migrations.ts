@@ -5,6 +5,7 @@ import { isSqlError } from "effect/sql/SqlError"
 import { lockForTransaction, migrationsLockKey } from "./AdvisoryLock.ts"
 import core from "./migrations/0001_core.ts"
 import practice from "./migrations/0002_practice.ts"
+import trackActivity from "./migrations/0003_track_activity.ts"
 import { fromSqlError, PersistenceError, withPersistenceErrors } from "./PersistenceError.ts"
 
 /**
@@ -16,7 +17,8 @@ import { fromSqlError, PersistenceError, withPersistenceErrors } from "./Persist
 
 const loader = Migrator.fromRecord({
   "0001_core": core,
-  "0002_practice": practice
+  "0002_practice": practice,
+  "0003_track_activity": trackActivity
 })
 
 // The plain migrator: PgMigrator only adds `pg_dump` schema dumps, which need process services.

@@ -22,6 +22,8 @@ export class PracticeRepository extends Context.Service<PracticeRepository, {
     sessionId: LiveRcId,
     detail: PracticeSessionDetail
   ) => Effect.Effect<{ readonly laps: number }, PersistenceError>
+  /** Of `sessionIds`, those whose laps are stored and still match the day view's lap count. */
+  readonly withLaps: (sessionIds: ReadonlyArray<LiveRcId>) => Effect.Effect<ReadonlySet<LiveRcId>, PersistenceError>
 }>()("liverc-ingest/db/PracticeRepository") {
   static readonly layer = Layer.effect(
     PracticeRepository,
@@ -160,7 +162,19 @@ export class PracticeRepository extends Context.Service<PracticeRepository, {
         withPersistenceErrors("PracticeRepository.writeSession")
       )
 
-      return PracticeRepository.of({ upsertDay, writeSession })
+      const withLaps = Effect.fn("PracticeRepository.withLaps")(
+        function*(sessionIds: ReadonlyArray<LiveRcId>) {
+          if (sessionIds.length === 0) return new Set<LiveRcId>()
+          const rows = yield* sql<{ source_session_id: LiveRcId }>`
+            SELECT source_session_id FROM practice_sessions
+            WHERE source_session_id = ANY (${textArray(sessionIds)}) AND ingest_depth = 'laps_full'
+          `
+          return new Set(rows.map((row) => row.source_session_id))
+        },
+        withPersistenceErrors("PracticeRepository.withLaps")
+      )
+
+      return PracticeRepository.of({ upsertDay, writeSession, withLaps })
     })
   )
 }

@@ -50,7 +50,9 @@ export const DiscoverPracticeCommand = Schema.Struct({
   kind: Schema.Literal("discover_practice"),
   track_slug: TrackSlug,
   from: PracticeDate,
-  to: PracticeDate
+  to: PracticeDate,
+  /** `summary` (absent): days and their sessions; `laps_full`: also every session's laps. */
+  depth: Schema.optionalKey(IngestDepth)
 })
 export type DiscoverPracticeCommand = typeof DiscoverPracticeCommand.Type
 

@@ -3,14 +3,21 @@ import { Effect, Layer } from "effect"
 import { JobHandlers } from "../actors/JobHandler.ts"
 import * as Database from "../db/Database.ts"
 import { EventReader } from "../db/EventReader.ts"
+import { EventRepository } from "../db/EventRepository.ts"
 import { EventWriter } from "../db/EventWriter.ts"
 import * as Migrations from "../db/Migrations.ts"
 import { PageValidators } from "../db/PageValidators.ts"
+import { PracticeRepository } from "../db/PracticeRepository.ts"
+import { TrackRepository } from "../db/TrackRepository.ts"
 import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
 import { HostThrottle } from "../streams/HostThrottle.ts"
+import { PracticeNegativeCache } from "../streams/PracticeNegativeCache.ts"
 import { AdaptiveConcurrency } from "./AdaptiveConcurrency.ts"
+import { EventsSync } from "./EventsSync.ts"
 import { IngestEvent } from "./IngestEvent.ts"
+import { PracticeDiscovery } from "./PracticeDiscovery.ts"
+import { TrackSync } from "./TrackSync.ts"
 
 /**
  * What a worker's jobs need besides the queue: the throttled, adaptive LiveRC client and
@@ -21,7 +28,14 @@ export const LiveRcAccessLive = LiveRcClient.layer.pipe(
   Layer.provide(NodeHttpClient.layerUndici)
 )
 
-export const PersistenceLive = Layer.mergeAll(EventReader.layer, EventWriter.layer, PageValidators.layer).pipe(
+export const PersistenceLive = Layer.mergeAll(
+  EventReader.layer,
+  EventWriter.layer,
+  PageValidators.layer,
+  TrackRepository.layer,
+  EventRepository.layer,
+  PracticeRepository.layer
+).pipe(
   Layer.provideMerge(Migrations.layer),
   Layer.provideMerge(Database.layer)
 )
@@ -31,9 +45,17 @@ export const PipelineHandlers = Layer.effect(
   JobHandlers,
   Effect.gen(function*() {
     const ingestEvent = yield* IngestEvent
-    return JobHandlers.fromMap({ ingest_event: ingestEvent.handler })
+    const trackSync = yield* TrackSync
+    const eventsSync = yield* EventsSync
+    const practiceDiscovery = yield* PracticeDiscovery
+    return JobHandlers.fromMap({
+      ingest_event: ingestEvent.handler,
+      sync_tracks: trackSync.handler,
+      sync_events: eventsSync.handler,
+      discover_practice: practiceDiscovery.handler
+    })
   })
 ).pipe(
-  Layer.provide(IngestEvent.layer),
-  Layer.provide(Layer.mergeAll(LiveRcAccessLive, PersistenceLive))
+  Layer.provide(Layer.mergeAll(IngestEvent.layer, TrackSync.layer, EventsSync.layer, PracticeDiscovery.layer)),
+  Layer.provide(Layer.mergeAll(LiveRcAccessLive, PersistenceLive, PracticeNegativeCache.layer))
 )

@@ -1,13 +1,24 @@
 import type { Prng } from "./Prng.ts"
-import type { FaultRates } from "./SimConfig.ts"
+import type { FaultRates, FaultRule } from "./SimConfig.ts"
 
 /**
  * Injected failures. Each admitted request draws once from a seeded generator, so a given seed and
- * request order fail the same way on every run. Broken pages keep status 200: a client sees bytes
+ * request order fail the same way on every run; a request matching a fault rule gets the rule's
+ * fault instead (one page that always breaks, whatever else happens). Broken pages keep status 200: a client sees bytes
  * that parse wrong, as it would from a flaky proxy or a half-deployed LiveRC.
  */
 
 export type Fault = "none" | "status429" | "status503" | "reset" | "hang" | "truncate" | "malform"
+
+export interface FaultPlan {
+  /** The fault of the first rule matching the request's path and query; undefined: draw from the rates. */
+  readonly faultFor: (target: string) => Fault | undefined
+}
+
+export const faultPlan = (rules: ReadonlyArray<FaultRule>): FaultPlan => {
+  const compiled = rules.map((rule) => ({ pattern: new RegExp(rule.match), fault: rule.fault }))
+  return { faultFor: (target) => compiled.find((rule) => rule.pattern.test(target))?.fault }
+}
 
 export const pickFault = (rates: FaultRates, rng: Prng): Fault => {
   const roll = rng.next()

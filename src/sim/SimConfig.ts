@@ -42,6 +42,13 @@ export const FaultRates = Schema.Struct({
 })
 export type FaultRates = typeof FaultRates.Type
 
+/** A fault every request whose path+query matches `match` (a regular expression) gets; first match wins over the rates. */
+export const FaultRule = Schema.Struct({
+  match: Schema.String,
+  fault: Schema.Literals(["status429", "status503", "reset", "hang", "truncate", "malform"])
+})
+export type FaultRule = typeof FaultRule.Type
+
 export const PracticeKnobs = Schema.Struct({
   /** Chance that a day has practice sessions (weekends twice as likely), when `days` is null. */
   dayProbability: Probability,
@@ -64,6 +71,8 @@ export const SimConfig = Schema.Struct({
   driversPerRace: boundedInt(1, 60),
   lapsPerDriver: boundedInt(1, 400),
   practice: PracticeKnobs,
+  /** Track slugs LiveRC does not know: every page of their sites answers 404. */
+  unknownTracks: Schema.Array(Schema.String),
   latency: LatencySpec,
   latencyRules: Schema.Array(LatencyRule),
   /** Requests per second admitted over a sliding 1-second window; beyond it 429. Null = unlimited. */
@@ -73,6 +82,7 @@ export const SimConfig = Schema.Struct({
   /** `Retry-After` seconds on injected 429/503 and on capacity rejections. */
   retryAfterSeconds: boundedInt(0, 3600),
   faults: FaultRates,
+  faultRules: Schema.Array(FaultRule),
   faultSeed: Schema.Int,
   /** `Crawl-delay` in robots.txt; null = none. */
   crawlDelay: Schema.NullOr(NonNegative),
@@ -95,12 +105,14 @@ export const defaultSimConfig: SimConfig = {
     lapsPerSession: { min: 3, max: 40 },
     calendar: "listed"
   },
+  unknownTracks: [],
   latency: { fixedMs: 0 },
   latencyRules: [],
   rateLimit: null,
   capacity: null,
   retryAfterSeconds: 1,
   faults: { rate429: 0, rate503: 0, resetRate: 0, hangRate: 0, truncateRate: 0, malformRate: 0 },
+  faultRules: [],
   faultSeed: 1,
   crawlDelay: null,
   cacheMaxBytes: 128 * 1024 * 1024
@@ -121,6 +133,7 @@ export const SimConfigPatch = Schema.Struct({
     lapsPerSession: Schema.optionalKey(Range),
     calendar: Schema.optionalKey(PracticeKnobs.fields.calendar)
   })),
+  unknownTracks: Schema.optionalKey(SimConfig.fields.unknownTracks),
   latency: Schema.optionalKey(LatencySpec),
   latencyRules: Schema.optionalKey(SimConfig.fields.latencyRules),
   rateLimit: Schema.optionalKey(SimConfig.fields.rateLimit),
@@ -134,6 +147,7 @@ export const SimConfigPatch = Schema.Struct({
     truncateRate: Schema.optionalKey(Probability),
     malformRate: Schema.optionalKey(Probability)
   })),
+  faultRules: Schema.optionalKey(SimConfig.fields.faultRules),
   faultSeed: Schema.optionalKey(SimConfig.fields.faultSeed),
   crawlDelay: Schema.optionalKey(SimConfig.fields.crawlDelay),
   cacheMaxBytes: Schema.optionalKey(SimConfig.fields.cacheMaxBytes)
@@ -168,23 +182,25 @@ export const applyPatch = (config: SimConfig, input: unknown): SimConfig | Inval
     checkRange("practice.lapsPerSession", next.practice.lapsPerSession, 1) ??
     (next.practice.lapsPerSession.max > 75 ? "practice.lapsPerSession.max is at most 75" : undefined) ??
     (next.practice.sessionsPerDay.max > 500 ? "practice.sessionsPerDay.max is at most 500" : undefined) ??
-    latencyProblem(next)
+    behaviourProblem(next)
   if (problem !== undefined) return new InvalidSimConfig({ reason: problem })
   const faultSum = Object.values(next.faults).reduce((a, b) => a + b, 0)
   if (faultSum > 1) return new InvalidSimConfig({ reason: `fault rates add up to ${faultSum}, more than 1` })
   return next
 }
 
-const latencyProblem = (config: SimConfig): string | undefined => {
+const behaviourProblem = (config: SimConfig): string | undefined => {
   const specs = [config.latency, ...config.latencyRules.map((rule) => rule.latency)]
   for (const spec of specs) {
     if ("minMs" in spec && spec.maxMs < spec.minMs) return "latency needs minMs <= maxMs"
   }
-  for (const rule of config.latencyRules) {
-    try {
-      new RegExp(rule.match)
-    } catch {
-      return `latency rule ${JSON.stringify(rule.match)} is not a regular expression`
+  for (const [kind, rules] of [["latency", config.latencyRules], ["fault", config.faultRules]] as const) {
+    for (const rule of rules) {
+      try {
+        new RegExp(rule.match)
+      } catch {
+        return `${kind} rule ${JSON.stringify(rule.match)} is not a regular expression`
+      }
     }
   }
   return undefined

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { Effect, Schema } from "effect"
 import { capturedPages } from "./CapturedPages.ts"
-import { type Fault, malform, pickFault, truncate } from "./Faults.ts"
+import { type Fault, faultPlan, type FaultPlan, malform, pickFault, truncate } from "./Faults.ts"
 import { latencyPlan, type LatencyPlan } from "./Latency.ts"
 import { httpDate } from "./LiveRcFormat.ts"
 import { InvalidMutation, mutationRoute, pageKey, RevisionRegistry } from "./Mutations.ts"
@@ -91,6 +91,7 @@ class Simulator {
   private readonly limiter = new SlidingWindowLimiter()
   private readonly hung = new Set<ServerResponse>()
   private latency: LatencyPlan
+  private faultRules: FaultPlan
   private faultRng: Prng
   private latencyRng: Prng
 
@@ -98,6 +99,7 @@ class Simulator {
     this.settings = config
     this.pages = new SimPages(config, capturedPages(), this.registry)
     this.latency = latencyPlan(config.latency, config.latencyRules)
+    this.faultRules = faultPlan(config.faultRules)
     this.faultRng = new Prng(seedOf("faults", config.faultSeed))
     this.latencyRng = new Prng(seedOf("latency", config.faultSeed))
   }
@@ -112,6 +114,7 @@ class Simulator {
         this.latencyRng = new Prng(seedOf("latency", next.faultSeed))
       }
       this.latency = latencyPlan(next.latency, next.latencyRules)
+      this.faultRules = faultPlan(next.faultRules)
       this.pages.configure(next)
       this.settings = next
       return next
@@ -163,7 +166,7 @@ class Simulator {
       if (!answered) stats.record(kind, "aborted", 0)
     })
 
-    const fault = pickFault(config.faults, this.faultRng)
+    const fault = this.faultRules.faultFor(target) ?? pickFault(config.faults, this.faultRng)
     if (fault !== "none") stats.fault(fault)
     if (fault === "hang") {
       answered = true
@@ -194,7 +197,7 @@ class Simulator {
       case "status503":
         return this.send(req, res, kind, unavailable, retryAfter)
     }
-    if (route === null) return this.send(req, res, kind, notFound, {})
+    if (route === null || this.unknownTrack(route)) return this.send(req, res, kind, notFound, {})
     let page: Page
     try {
       page = this.pages.page(route)
@@ -209,6 +212,10 @@ class Simulator {
     const validators = { etag: page.etag, "last-modified": httpDate(page.lastModified) }
     if (notModified(req, page)) return this.send(req, res, kind, { status: 304, body: Buffer.alloc(0) }, validators)
     this.send(req, res, kind, { status: 200, body: page.body }, { "content-type": page.contentType, ...validators })
+  }
+
+  private unknownTrack(route: Route): boolean {
+    return "slug" in route && route.slug !== null && this.settings.unknownTracks.includes(route.slug)
   }
 
   private send(

@@ -103,4 +103,19 @@ describe("simulator fault injection", () => {
     await other.close()
     await expect(pending).rejects.toThrow()
   })
+
+  it("breaks every request matching a fault rule, and only those, whatever the rates", async () => {
+    const other = `${sim.trackUrl("riverside-rc")}/results/?p=view_race_result&id=3189112106`
+    sim.configure({ faultRules: [{ match: "view_race_result&id=3189112105$", fault: "truncate" }] })
+    try {
+      const broken = await Promise.all(Array.from({ length: 5 }, () => fetchPage(url)))
+      for (const result of broken) expect(classify(result)).toBe("truncated")
+      expect((await fetchPage(other)).etag).not.toBeNull()
+      expect(sim.stats().faults).toEqual({ truncate: 5 })
+      expect(() => sim.configure({ faultRules: [{ match: "(", fault: "reset" }] })).toThrow(/not a regular expression/)
+    } finally {
+      sim.configure({ faultRules: [] })
+    }
+    expect(classify(await fetchPage(url))).toBe("ok")
+  })
 })

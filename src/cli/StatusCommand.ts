@@ -1,0 +1,25 @@
+import { Effect } from "effect"
+import { Command } from "effect/cli"
+import { JobQueue } from "../streams/JobQueue.ts"
+import { jobIdArgument, jobIdInput } from "./CommandInput.ts"
+import { NotFound, unreachable } from "./ExitCodes.ts"
+import { withQueue } from "./OperatorSession.ts"
+import { isInteractive, printJson, printJsonLine } from "./Terminal.ts"
+
+/** `liverc-ingest status <job-id>`: the job's status document (one KV read); exit 1 if unknown. */
+export const statusCommand = Command.make(
+  "status",
+  { jobId: jobIdArgument },
+  Effect.fn("StatusCommand.run")(function*({ jobId }) {
+    const id = yield* jobIdInput(jobId)
+    yield* withQueue(Effect.gen(function*() {
+      const job = yield* (yield* JobQueue).get(id).pipe(
+        Effect.catchTags({
+          JobNotFound: (error) => Effect.fail(new NotFound({ reason: error.message })),
+          QueueUnavailable: unreachable
+        })
+      )
+      yield* isInteractive() ? printJson(job) : printJsonLine(job)
+    }))
+  })
+).pipe(Command.withDescription("Print a job's status document as JSON"))

@@ -1,0 +1,225 @@
+import { Schema } from "effect"
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  OpenApi
+} from "effect/http-api"
+import { JobId } from "../jobs/Commands.ts"
+import { JobStatus } from "../jobs/JobStatus.ts"
+import { IngestDepth, LiveRcId, PracticeDate, TrackSlug } from "../liverc/LiveRcIds.ts"
+import {
+  ConflictWire,
+  InternalErrorWire,
+  InvalidRequestWire,
+  NotFoundWire,
+  PayloadTooLargeWire,
+  ServiceUnavailableWire,
+  UnauthorizedWire,
+  UnsupportedMediaTypeWire
+} from "./ApiErrors.ts"
+import { Ok } from "./Envelope.ts"
+
+/**
+ * The gateway's HTTP contract: routes, request and response schemas, and the middlewares each
+ * route runs through. Handlers live in GatewayHandlers.ts; OpenAPI is generated from this.
+ */
+
+/** Bodies are a few dozen bytes; anything near this is not a client of ours. */
+export const MAX_BODY_BYTES = 16 * 1024
+
+// ---------------------------------------------------------------------------------------------
+// Middlewares (implemented in GatewayMiddleware.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** GATEWAY_TOKEN as a bearer token, on every route that changes something and on admin reads. */
+export class BearerAuth extends HttpApiMiddleware.Service<BearerAuth>()("liverc-ingest/http/BearerAuth", {
+  security: { bearer: HttpApiSecurity.bearer },
+  error: UnauthorizedWire
+}) {}
+
+/** Routes with a body: JSON only, at most MAX_BODY_BYTES, refused before the body is read. */
+export class JsonBody extends HttpApiMiddleware.Service<JsonBody>()("liverc-ingest/http/JsonBody", {
+  error: [PayloadTooLargeWire, UnsupportedMediaTypeWire]
+}) {}
+
+/** Turns a parameter or body that does not decode into VALIDATION_ERROR naming the field. */
+export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()(
+  "liverc-ingest/http/RequestValidation",
+  { error: [InvalidRequestWire, InternalErrorWire] }
+) {}
+
+// ---------------------------------------------------------------------------------------------
+// Payloads and answers
+// ---------------------------------------------------------------------------------------------
+
+const Depth = IngestDepth.annotate({
+  description: "`summary`: event, races and results; `laps_full` (default): also every lap"
+})
+
+/**
+ * The optional body of `POST /api/v1/events/{eventId}/ingest`. As two payload schemas, so that
+ * HttpApi reads an empty body as the `null` one.
+ */
+export const IngestOptions = [Schema.Struct({ depth: Schema.optionalKey(Depth) }), Schema.Null] as const
+
+export const TrackEventIngest = Schema.Struct({
+  track_slug: TrackSlug,
+  source_event_id: LiveRcId,
+  depth: Schema.optionalKey(Depth)
+})
+
+export const PracticeRange = Schema.Struct({
+  from: PracticeDate,
+  to: PracticeDate,
+  depth: Schema.optionalKey(IngestDepth.annotate({
+    description: "`summary` (default): days and their sessions; `laps_full`: also every session's laps"
+  }))
+})
+
+/** The job document the UI polls, as stored; `deduplicated` says an identical live job was returned. */
+export const EnqueuedJob = Schema.Struct({ ...JobStatus.fields, deduplicated: Schema.Boolean })
+
+export const KillSwitchView = Schema.Struct({
+  /** True while no LiveRC request starts anywhere. */
+  paused: Schema.Boolean,
+  /** The switch's value as written (`on`, `off`, or what an operator put), null if never set. */
+  value: Schema.NullOr(Schema.String),
+  changed_at: Schema.NullOr(Schema.String),
+  revision: Schema.Int
+})
+
+export const Health = Schema.Struct({ status: Schema.Literal("ok") })
+
+export const Readiness = Schema.Struct({ nats: Schema.Literal("ok"), postgres: Schema.Literal("ok") })
+
+const Accepted = Ok(EnqueuedJob).pipe(HttpApiSchema.status(202))
+
+// ---------------------------------------------------------------------------------------------
+// Groups
+// ---------------------------------------------------------------------------------------------
+
+export class IngestGroup extends HttpApiGroup.make("ingest")
+  .add(
+    HttpApiEndpoint.post("ingestStoredEvent", "/api/v1/events/:eventId/ingest", {
+      params: { eventId: LiveRcId },
+      payload: IngestOptions,
+      success: Accepted,
+      error: [NotFoundWire, ServiceUnavailableWire]
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Ingest an event already stored with its track",
+      description: "The event must be known (from an events sync or an earlier ingest). For an event that is " +
+        "not stored yet the answer is 404 EVENT_NOT_STORED: use POST /api/v1/events/ingest with the track slug."
+    })).middleware(JsonBody),
+    HttpApiEndpoint.post("ingestTrackEvent", "/api/v1/events/ingest", {
+      payload: TrackEventIngest,
+      success: Accepted,
+      error: ServiceUnavailableWire
+    }).annotateMerge(OpenApi.annotations({ summary: "Ingest an event by track slug and LiveRC event id" }))
+      .middleware(JsonBody),
+    HttpApiEndpoint.post("syncTracks", "/api/v1/tracks/sync", {
+      success: Accepted,
+      error: ServiceUnavailableWire
+    }).annotateMerge(OpenApi.annotations({ summary: "Sync the track catalogue and every track's dashboard" })),
+    HttpApiEndpoint.post("syncEvents", "/api/v1/tracks/:slug/events/sync", {
+      params: { slug: TrackSlug },
+      success: Accepted,
+      error: ServiceUnavailableWire
+    }).annotateMerge(OpenApi.annotations({ summary: "Sync a track's events list" })),
+    HttpApiEndpoint.post("discoverPractice", "/api/v1/tracks/:slug/practice/discover", {
+      params: { slug: TrackSlug },
+      payload: PracticeRange,
+      success: Accepted,
+      error: ServiceUnavailableWire
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Discover a track's practice days in a date range",
+      description: "`from` <= `to`, at most 366 days."
+    })).middleware(JsonBody)
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({
+    title: "Jobs",
+    description: "Enqueue work. Every answer is 202 with the job; an identical queued or running job is returned " +
+      "instead of a new one (`deduplicated: true`)."
+  }))
+{}
+
+export class JobsGroup extends HttpApiGroup.make("jobs")
+  .add(
+    HttpApiEndpoint.get("getJob", "/api/v1/ingestion/jobs/:jobId", {
+      params: { jobId: JobId },
+      success: Ok(JobStatus),
+      error: [NotFoundWire, ServiceUnavailableWire]
+    }).annotateMerge(OpenApi.annotations({ summary: "A job's status (poll it)" })),
+    HttpApiEndpoint.delete("cancelJob", "/api/v1/ingestion/jobs/:jobId", {
+      params: { jobId: JobId },
+      success: Ok(JobStatus),
+      error: [NotFoundWire, ConflictWire, ServiceUnavailableWire]
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Cancel a job",
+      description: "A queued job never runs; a running one is interrupted and commits nothing partial. " +
+        "409 when it already finished."
+    })).middleware(BearerAuth)
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Job status" }))
+{}
+
+export class AdminGroup extends HttpApiGroup.make("admin")
+  .add(
+    HttpApiEndpoint.get("getPause", "/api/v1/admin/liverc/pause", {
+      success: Ok(KillSwitchView),
+      error: ServiceUnavailableWire
+    }).annotateMerge(OpenApi.annotations({ summary: "Whether LiveRC traffic is paused" })),
+    HttpApiEndpoint.put("pause", "/api/v1/admin/liverc/pause", {
+      success: Ok(KillSwitchView),
+      error: ServiceUnavailableWire
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Pause every LiveRC request in every process (the global kill switch)",
+      description: "Requests already on the wire finish; no new one starts until the pause is cleared."
+    })),
+    HttpApiEndpoint.delete("resume", "/api/v1/admin/liverc/pause", {
+      success: Ok(KillSwitchView),
+      error: ServiceUnavailableWire
+    }).annotateMerge(OpenApi.annotations({ summary: "Resume LiveRC traffic" }))
+  )
+  .middleware(BearerAuth)
+  .annotateMerge(OpenApi.annotations({ title: "Admin" }))
+{}
+
+export class SystemGroup extends HttpApiGroup.make("system", { topLevel: true })
+  .add(
+    HttpApiEndpoint.get("healthz", "/healthz", { success: Ok(Health) })
+      .annotateMerge(OpenApi.annotations({ summary: "The process is alive" })),
+    HttpApiEndpoint.get("readyz", "/readyz", { success: Ok(Readiness), error: ServiceUnavailableWire })
+      .annotateMerge(OpenApi.annotations({
+        summary: "NATS and Postgres are reachable right now",
+        description: "503 NOT_READY names what is down."
+      })),
+    HttpApiEndpoint.get("metrics", "/metrics", {
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+    }).annotateMerge(OpenApi.annotations({ summary: "Prometheus metrics" }))
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Operations" }))
+{}
+
+export class GatewayApi extends HttpApi.make("liverc-ingest")
+  .add(IngestGroup)
+  .add(JobsGroup)
+  .add(AdminGroup)
+  .add(SystemGroup)
+  .middleware(RequestValidation)
+  .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
+  .annotateMerge(OpenApi.annotations({
+    title: "liverc-ingest gateway",
+    version: "1",
+    description: "Enqueue LiveRC ingestion jobs and poll their status. Every answer is " +
+      "`{success: true, data}` or `{success: false, error: {code, message}}`."
+  }))
+{}
+
+/** Where the OpenAPI document is served (the UI page is at /docs). */
+export const OPENAPI_PATH = "/docs/openapi.json"
+export const DOCS_PATH = "/docs"
