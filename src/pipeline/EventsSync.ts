@@ -5,6 +5,7 @@ import type { SyncEventsCommand } from "../jobs/Commands.ts"
 import { parseEventList } from "../liverc/EventListParser.ts"
 import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
+import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import type { ListedEvent } from "../liverc/models/EventList.ts"
 import {
@@ -44,6 +45,7 @@ export class EventsSync extends Context.Service<EventsSync, {
       const writeRetryWindow = yield* WriteRetryConfig
       const client = yield* LiveRcClient
       const { urls } = yield* LiveRcSite
+      const robots = yield* RobotsPolicy
       const repository = yield* EventRepository
 
       const readList = (request: PageRequest) =>
@@ -52,6 +54,7 @@ export class EventsSync extends Context.Service<EventsSync, {
       const sync = Effect.fn("EventsSync.sync")(function*(command: SyncEventsCommand, context: JobContext) {
         const slug = command.track_slug
         yield* Effect.annotateCurrentSpan({ track: slug })
+        yield* robots.refreshTrack(slug)
         yield* context.reportProgress("fetch_event_lists", 0, 2)
         const [primary, secondary] = yield* Effect.all([
           readList(urls.events(slug)).pipe(

@@ -12,6 +12,7 @@ import { LiveRcClient, type LiveRcFetchError, type PageResponse } from "../liver
 import type { IngestDepth, LiveRcId, TrackSlug } from "../liverc/LiveRcIds.ts"
 import type { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
+import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import type { EntryList } from "../liverc/models/EntryList.ts"
 import type { EventPage } from "../liverc/models/EventPage.ts"
@@ -81,6 +82,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
       const config = yield* IngestEventConfig
       const client = yield* LiveRcClient
       const { urls } = yield* LiveRcSite
+      const robots = yield* RobotsPolicy
       const reader = yield* EventReader
       const writer = yield* EventWriter
       const validators = yield* PageValidators
@@ -108,6 +110,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
         yield* context.reportProgress("resolve_track", 0, null)
         const track: TrackSlug = yield* resolveTrack(command)
         yield* Effect.annotateCurrentSpan({ event_id: eventId, track })
+        yield* robots.refreshTrack(track)
 
         const stats = { fetched: 0, notModified: 0, bytes: 0 }
         const collected: Array<SnapshotValidator> = []

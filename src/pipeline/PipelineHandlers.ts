@@ -11,6 +11,7 @@ import { PracticeRepository } from "../db/PracticeRepository.ts"
 import { TrackRepository } from "../db/TrackRepository.ts"
 import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
+import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import { HostThrottle } from "../streams/HostThrottle.ts"
 import { PracticeNegativeCache } from "../streams/PracticeNegativeCache.ts"
 import { AdaptiveConcurrency } from "./AdaptiveConcurrency.ts"
@@ -23,7 +24,8 @@ import { TrackSync } from "./TrackSync.ts"
  * What a worker's jobs need besides the queue: the throttled, adaptive LiveRC client and
  * Postgres (migrated when the worker starts). Requires only the shared NatsClient.
  */
-export const LiveRcAccessLive = LiveRcClient.layer.pipe(
+export const LiveRcAccessLive = RobotsPolicy.layer.pipe(
+  Layer.provideMerge(LiveRcClient.layer),
   Layer.provideMerge(Layer.mergeAll(HostThrottle.layer, AdaptiveConcurrency.layer, LiveRcSite.layer)),
   Layer.provide(NodeHttpClient.layerUndici)
 )

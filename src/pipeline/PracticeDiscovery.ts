@@ -6,6 +6,7 @@ import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import type { LiveRcId, PracticeDate, PracticeMonth } from "../liverc/LiveRcIds.ts"
 import type { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
+import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import { parsePracticeDay } from "../liverc/PracticeDayParser.ts"
 import { parsePracticeMonth } from "../liverc/PracticeMonthParser.ts"
@@ -81,6 +82,7 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
       const config = yield* PracticeDiscoveryConfig
       const client = yield* LiveRcClient
       const { urls } = yield* LiveRcSite
+      const robots = yield* RobotsPolicy
       const practice = yield* PracticeRepository
       const negatives = yield* PracticeNegativeCache
       const pageTimeout = Duration.millis(config.pageTimeoutMillis)
@@ -130,6 +132,7 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
               message: `${length} days asked for; at most ${config.maxDays} (PRACTICE_DISCOVERY_MAX_DAYS) per discovery`
             })
           }
+          yield* robots.refreshTrack(slug)
           const days = daysOf(command.from, command.to)
           const inRange = new Set<string>(days)
           const months = monthsOf(days)

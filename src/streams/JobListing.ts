@@ -62,10 +62,12 @@ export class JobListing extends Context.Service<JobListing, {
           return all
         })
         const statuses = yield* Effect.forEach(keys, (key) => store.get(key), { concurrency: 16 })
+        // Two updates in one millisecond tie on updated_at; the bucket's revision orders them.
         return statuses
-          .flatMap((s) => Option.isSome(s) ? [s.value.status] : [])
-          .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
+          .flatMap((s) => Option.isSome(s) ? [s.value] : [])
+          .sort((a, b) => b.status.updated_at.localeCompare(a.status.updated_at) || b.revision - a.revision)
           .slice(0, limit)
+          .map((s) => s.status)
       })
 
       return JobListing.of({ live, recent })
