@@ -2,7 +2,8 @@ import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Command, commandSubject, JobKind } from "../../src/jobs/Commands.ts"
 import { PRACTICE_NEGATIVE_BUCKET } from "../../src/streams/PracticeNegativeCache.ts"
-import { THROTTLE_BUCKET } from "../../src/streams/ThrottleBucket.ts"
+import { isEngagedValue } from "../../src/streams/KillSwitch.ts"
+import { bucketKey, CLOCK_KEY, KILL_SWITCH_KEY, THROTTLE_BUCKET } from "../../src/streams/ThrottleBucket.ts"
 import { JOBS_BUCKET, WORKERS_CONSUMER } from "../../src/streams/Topology.ts"
 import { topologyFiles } from "../../src/streams/TopologyExport.ts"
 import { guidePublishes, guideResourceCommands, readGuide, shellWords } from "../support/GuideCommands.ts"
@@ -48,6 +49,23 @@ describe("docs/operations.md", () => {
     ]) {
       expect(guide, required).toContain(required)
     }
+  })
+
+  it("pauses and resumes LiveRC with kill switch values the processes read that way", () => {
+    const throttleKeys = [KILL_SWITCH_KEY, CLOCK_KEY, bucketKey("liverc")]
+    for (const { args, line } of guideResourceCommands(guide)) {
+      if (args[0] === THROTTLE_BUCKET && args[1] !== undefined) expect(throttleKeys, line).toContain(args[1])
+    }
+    // Each put of the switch with the guide's own line around it (its comment or sentence).
+    const puts = [...guide.matchAll(/^.*nats kv put host_throttle killswitch ([^\s`]+).*$/gm)]
+      .map((m) => ({ value: m[1]!, context: m[0] }))
+    const pause = puts.filter(({ context }) => /\bpause\b/i.test(context))
+    const resume = puts.filter(({ context }) => /\bresume\b/i.test(context))
+    expect(pause.length, "a documented pause").toBeGreaterThan(0)
+    expect(resume.length, "a documented resume").toBeGreaterThan(0)
+    expect(pause.length + resume.length).toBe(puts.length)
+    for (const { value, context } of pause) expect(isEngagedValue(value), context).toBe(true)
+    for (const { value, context } of resume) expect(isEngagedValue(value), context).toBe(false)
   })
 
   it("reads words the way a shell does", () => {
