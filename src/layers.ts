@@ -8,6 +8,7 @@ import { QueueGauges } from "./http/GatewayMetrics.ts"
 import { GatewayServer } from "./http/GatewayServer.ts"
 import { NatsLink } from "./http/NatsLink.ts"
 import { Readiness } from "./http/Readiness.ts"
+import { MetricsServer } from "./observability/MetricsServer.ts"
 import { DeadLetter } from "./streams/DeadLetter.ts"
 import { DeadLetterQueue } from "./streams/DeadLetterQueue.ts"
 import { IngestStreams } from "./streams/IngestStreams.ts"
@@ -47,11 +48,19 @@ export const JobQueueLive = (role: string) =>
     Layer.provideMerge(StreamsLive(role))
   )
 
-/** A worker process: the actor pool running `handlers`, the dead-letter watch and the keeper. */
-export const WorkerLive = <E, R>(handlers: Layer.Layer<JobHandlers, E, R>) =>
+/**
+ * A worker process: the actor pool running `handlers`, the dead-letter watch, the keeper and,
+ * when METRICS_PORT is set, its /metrics endpoint.
+ * `streams` as for GatewayLive: one layer value shared by a worker and a gateway in one process.
+ */
+export const WorkerLive = <E, R>(
+  handlers: Layer.Layer<JobHandlers, E, R>,
+  streams: ReturnType<typeof StreamsLive> = StreamsLive("worker")
+) =>
   Layer.mergeAll(WorkerPool.layer, DeadLetter.watch, StatusKeeper.run).pipe(
-    Layer.provide(Layer.mergeAll(DeadLetter.layer, StatusKeeper.layer, WorkerSettings.layer, handlers)),
-    Layer.provide(StreamsLive("worker"))
+    // The metrics endpoint is up before the pool takes its first job.
+    Layer.provide(Layer.mergeAll(DeadLetter.layer, StatusKeeper.layer, WorkerSettings.layer, handlers, MetricsServer.layer)),
+    Layer.provide(streams)
   )
 
 /**
@@ -93,3 +102,12 @@ export const GatewayLive = (streams: ReturnType<typeof StreamsLive> = StreamsLiv
     Layer.provide(Layer.mergeAll(QueuePosition.layer, StatusKeeper.layer, ThrottleBucket.layer, NatsLink.layer, Database.layer)),
     Layer.provide(streams)
   )
+
+/**
+ * The gateway and a worker running `handlers` in one process (`start`, the demo): one streams
+ * layer value handed to both, so the build makes one connection for the two.
+ */
+export const GatewayAndWorkerLive = <E, R>(
+  handlers: Layer.Layer<JobHandlers, E, R>,
+  streams: ReturnType<typeof StreamsLive> = StreamsLive("server")
+) => Layer.mergeAll(GatewayLive(streams), WorkerLive(handlers, streams))

@@ -1,4 +1,5 @@
 import { Cause, Effect, FiberSet, Layer, Queue } from "effect"
+import { actorBusy, actorIdle, actorsStarted, actorsStopped } from "../observability/WorkerMetrics.ts"
 import { subscribeQueue } from "../streams/CoreSubscription.ts"
 import { IngestStreams } from "../streams/IngestStreams.ts"
 import { CANCEL_SUBJECT } from "../streams/Topology.ts"
@@ -27,7 +28,8 @@ const actorLoop = (puller: DemandPuller, actor: ConsumerActor) =>
         if (Cause.isDone(Cause.squash(next.cause)) || Cause.hasInterruptsOnly(next.cause)) return
         return yield* Effect.failCause(next.cause)
       }
-      yield* actor.handle(next.value).pipe(Effect.ensuring(puller.release))
+      actorBusy()
+      yield* actor.handle(next.value).pipe(Effect.ensuring(Effect.sync(actorIdle)), Effect.ensuring(puller.release))
     }
   })
 
@@ -50,6 +52,10 @@ export const WorkerPool = {
       capacity: settings.concurrency
     })
     const actors = yield* FiberSet.make<void, never>()
+    yield* Effect.acquireRelease(
+      Effect.sync(() => actorsStarted(settings.concurrency)),
+      () => Effect.sync(() => actorsStopped(settings.concurrency))
+    )
     for (let i = 0; i < settings.concurrency; i++) {
       yield* FiberSet.run(actors, actorLoop(puller, actor).pipe(Effect.catchCause((cause) => Effect.logError("actor died", cause))))
     }

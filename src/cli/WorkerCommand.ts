@@ -2,6 +2,7 @@ import { Deferred, Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { workerSettingsConfigFields } from "../actors/WorkerSettings.ts"
 import { WorkerLive } from "../layers.ts"
+import { metricsServerConfigFields } from "../observability/MetricsServer.ts"
 import { PipelineHandlers } from "../pipeline/PipelineHandlers.ts"
 import { topologyConfigFields } from "../streams/Topology.ts"
 import { checkConfig } from "./ConfigCheck.ts"
@@ -51,7 +52,7 @@ export const runWorker = <E, R>(worker: Layer.Layer<never, E, R>): Effect.Effect
 
 /** `liverc-ingest worker`: actors pulling ingest jobs until told to stop. */
 export const workerCommand = Command.make("worker", {}, () =>
-  checkConfig({ ...topologyConfigFields, ...workerSettingsConfigFields }).pipe(
+  checkConfig({ ...topologyConfigFields, ...workerSettingsConfigFields, ...metricsServerConfigFields }).pipe(
     Effect.andThen(runWorker(WorkerLive(PipelineHandlers)))
   )).pipe(
   Command.withDescription(

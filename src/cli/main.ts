@@ -1,7 +1,9 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
+import { LoggingLive } from "../observability/Logging.ts"
 import { cancelCommand } from "./CancelCommand.ts"
+import { demoCommand } from "./DemoCommand.ts"
 import { discoverCommand } from "./DiscoverCommand.ts"
 import { dlqCommand } from "./DlqCommand.ts"
 import { withUsageExitCode } from "./ExitCodes.ts"
@@ -12,6 +14,7 @@ import { pauseCommand, resumeCommand } from "./KillSwitchCommand.ts"
 import { parseCommand } from "./ParseCommand.ts"
 import { showCommand } from "./ShowCommand.ts"
 import { simCommand } from "./SimCommand.ts"
+import { startCommand } from "./StartCommand.ts"
 import { statusCommand } from "./StatusCommand.ts"
 import { syncCommand } from "./SyncCommand.ts"
 import { workerCommand } from "./WorkerCommand.ts"
@@ -21,9 +24,12 @@ Command.make("liverc-ingest").pipe(
   Command.withSubcommands([
     parseCommand,
     showCommand,
-    simCommand,
-    workerCommand,
-    gatewayCommand,
+    // Long-running commands log JSON lines at LOG_LEVEL; operator commands keep Effect's default.
+    simCommand.pipe(Command.provide(LoggingLive)),
+    workerCommand.pipe(Command.provide(LoggingLive)),
+    gatewayCommand.pipe(Command.provide(LoggingLive)),
+    startCommand.pipe(Command.provide(LoggingLive)),
+    demoCommand,
     ingestCommand,
     syncCommand,
     discoverCommand,

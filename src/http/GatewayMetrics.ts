@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram } from "prom-client"
+import { Counter, Gauge, Histogram } from "prom-client"
 import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
 import { registry } from "../observability/Metrics.ts"
 import { IngestStreams } from "../streams/IngestStreams.ts"
@@ -58,15 +58,6 @@ const queueStatsUp = new Gauge({
   name: "liverc_queue_stats_up",
   help: "1 when the queue gauges were read from JetStream at this scrape, 0 when NATS did not answer",
   registers: [registry]
-})
-
-let processMetricsOn = false
-
-/** Node's process metrics (CPU, memory, event loop lag, GC) in the shared registry, once per process. */
-export const collectProcessMetrics = Effect.sync(() => {
-  if (processMetricsOn) return
-  processMetricsOn = true
-  collectDefaultMetrics({ register: registry })
 })
 
 const methodLabel = (method: string) => METHODS.has(method) ? method : "OTHER"

@@ -107,7 +107,13 @@ export class IngestEvent extends Context.Service<IngestEvent, {
       const ingest = Effect.fn("IngestEvent.ingest")(function*(command: IngestEventCommand, context: JobContext) {
         const depth = command.depth
         const eventId = command.event_id
-        yield* context.reportProgress("resolve_track", 0, null)
+        // Reported in the job's status, and named on every log line of the job until the next one.
+        const enterStage = (stage: string, total: number | null) =>
+          context.reportProgress(stage, 0, total).pipe(
+            Effect.andThen(Effect.annotateLogsScoped({ stage })),
+            Effect.andThen(Effect.logDebug(`stage ${stage}`))
+          )
+        yield* enterStage("resolve_track", null)
         const track: TrackSlug = yield* resolveTrack(command)
         yield* Effect.annotateCurrentSpan({ event_id: eventId, track })
         yield* robots.refreshTrack(track)
@@ -138,7 +144,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
           )
 
         // The event page and the entry list (same id on LiveRC).
-        yield* context.reportProgress("fetch_event_page", 0, 1)
+        yield* enterStage("fetch_event_page", 1)
         const eventRequest = urls.event(track, eventId)
         const entryRequest = urls.entryList(track, eventId)
         const headValidators = yield* validators.lookup([eventRequest.url, entryRequest.url]).pipe(
@@ -171,7 +177,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
           Effect.mapError(persistenceFailure)
         )
         let done = 0
-        yield* context.reportProgress("fetch_race_pages", 0, raceRequests.length)
+        yield* enterStage("fetch_race_pages", raceRequests.length)
         const races: ReadonlyArray<SnapshotRace> = yield* Effect.forEach(
           raceRequests,
           ({ raceId, request }) =>
@@ -191,7 +197,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
 
         // Write phase: everything is in memory; one short transaction, retried while Postgres is
         // briefly unreachable so the fetched pages are not thrown away.
-        yield* context.reportProgress("write", 0, 1)
+        yield* enterStage("write", 1)
         const counts = yield* writer.write({
           trackSlug: track,
           eventId,

@@ -14,8 +14,12 @@ export interface Delivery {
   readonly deliveryCount: number
   readonly data: Uint8Array
   readonly text: () => string
-  /** Acknowledged by the server: resolves once it has removed the message. */
-  readonly ackAck: (timeoutMillis?: number) => Promise<void>
+  /**
+   * Done: the server removes the message. Fire and forget, like nak and term: a lost ack means a
+   * redelivery, and the actor acks a delivery whose status is already completed without running
+   * it again, so waiting for the server's confirmation (a request per job) buys nothing.
+   */
+  readonly ack: () => void
   /** Redeliver after `delayMillis` (at once without it). */
   readonly nak: (delayMillis?: number) => void
   /** Resets the ack wait: the job is alive. */
@@ -68,11 +72,7 @@ export const toDelivery = (nc: NatsConnection, msg: Msg): Delivery | undefined =
     deliveryCount: info.deliveryCount,
     data: msg.data,
     text: () => msg.string(),
-    ackAck: async (timeoutMillis = 5000) => {
-      if (settled) return
-      settled = true
-      await nc.request(reply, ACK, { timeout: timeoutMillis })
-    },
+    ack: () => settle(ACK),
     nak: (delayMillis) =>
       settle(
         delayMillis === undefined || delayMillis <= 0

