@@ -1,5 +1,5 @@
 import { Config, Context, Effect, Layer, Schema } from "effect"
-import { millisConfig } from "../streams/Topology.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /** How one worker process runs its actors (the cluster-wide cap is the topology's). */
 export interface WorkerSettingsShape {

@@ -1,9 +1,10 @@
 import { type Config, Effect, Fiber, Layer, Logger, Option, Scope } from "effect"
 import { KillSwitchLive, OperatorLive } from "../layers.ts"
 import { NatsConfig } from "../streams/NatsClient.ts"
-import { millisConfig, topologyConfigFields } from "../streams/Topology.ts"
+import { topologyConfigFields } from "../streams/Topology.ts"
 import { checkConfig } from "./ConfigCheck.ts"
 import { BadConfiguration, QueueUnreachable } from "./ExitCodes.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * How an operator command meets NATS. A service process waits for the broker as long as it

@@ -1,5 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Config, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * The Postgres pool every process uses. Read from the environment:
@@ -21,7 +22,7 @@ export const databaseConfig = Config.all({
   url: Config.option(Config.Redacted("DATABASE_URL")),
   maxConnections: Config.schema(PoolSize, "DATABASE_POOL_MAX").pipe(Config.withDefault(10)),
   applicationName: Config.NonEmptyString("DATABASE_APPLICATION_NAME").pipe(Config.withDefault("liverc-ingest")),
-  connectTimeout: Config.Duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
+  connectTimeout: millisConfig("DATABASE_CONNECT_TIMEOUT", 100, 600_000, 10_000).pipe(Config.map(Duration.millis))
 })
 
 /** Provides `PgClient` and `SqlClient`. */

@@ -1,5 +1,5 @@
 import { Config, Context, Effect, Layer, type Option, type Redacted, Schema, SchemaTransformation } from "effect"
-import { millisConfig } from "../streams/Topology.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * How a gateway process listens. Read from the environment:

@@ -6,6 +6,7 @@ import { AdaptiveConcurrency } from "../pipeline/AdaptiveConcurrency.ts"
 import type { FetchOutcome } from "../pipeline/AimdPolicy.ts"
 import { HostThrottle } from "../streams/HostThrottle.ts"
 import { PageKind, type PageRequest } from "./LiveRcUrls.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * The only HTTP client that talks to LiveRC. Each attempt holds a permit of the host's adaptive
@@ -73,10 +74,10 @@ export type PageResponse =
   | { readonly _tag: "NotModified"; readonly request: PageRequest }
 
 export const LiveRcClientConfig = Config.all({
-  timeout: Config.Duration("LIVERC_REQUEST_TIMEOUT").pipe(Config.withDefault(Duration.seconds(20))),
+  timeout: millisConfig("LIVERC_REQUEST_TIMEOUT", 100, 600_000, 20_000).pipe(Config.map(Duration.millis)),
   maxAttempts: Config.Int("LIVERC_MAX_ATTEMPTS").pipe(Config.withDefault(4)),
-  retryBase: Config.Duration("LIVERC_RETRY_BASE").pipe(Config.withDefault(Duration.millis(500))),
-  retryMax: Config.Duration("LIVERC_RETRY_MAX").pipe(Config.withDefault(Duration.seconds(30))),
+  retryBase: millisConfig("LIVERC_RETRY_BASE", 1, 600_000, 500).pipe(Config.map(Duration.millis)),
+  retryMax: millisConfig("LIVERC_RETRY_MAX", 1, 3_600_000, 30_000).pipe(Config.map(Duration.millis)),
   maxPageBytes: Config.Int("LIVERC_MAX_PAGE_BYTES").pipe(Config.withDefault(8 * 1024 * 1024)),
   userAgent: Config.String("LIVERC_USER_AGENT").pipe(
     Config.withDefault("liverc-ingest/0.1 (+https://github.com/liverc-ingest/liverc-ingest)")

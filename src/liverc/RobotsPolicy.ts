@@ -1,10 +1,11 @@
 import { Cache, Config, Context, Duration, Effect, Exit, Layer } from "effect"
 import { HostThrottle } from "../streams/HostThrottle.ts"
-import { millisConfig } from "../streams/Topology.ts"
+
 import { LiveRcClient, LiveRcClientConfig } from "./LiveRcClient.ts"
 import type { TrackSlug } from "./LiveRcIds.ts"
 import { LiveRcSite } from "./LiveRcSite.ts"
 import type { PageRequest } from "./LiveRcUrls.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * LiveRC's robots.txt `Crawl-delay`, honoured: a delay of d seconds on any host of a throttle

@@ -17,6 +17,7 @@ import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import type { EntryList } from "../liverc/models/EntryList.ts"
 import type { EventPage } from "../liverc/models/EventPage.ts"
 import { parseRaceResult } from "../liverc/RaceResultParser.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * Ingests one LiveRC event. Network phase first: the event page, its entry list and every race
@@ -31,7 +32,7 @@ export const IngestEventConfig = Config.all({
   /** Fibers per job fetching race pages; the adaptive per-host limit decides how many are in flight. */
   raceFibers: Config.Int("RACE_FETCH_MAX").pipe(Config.withDefault(16)),
   /** How long a finished fetch phase keeps retrying a write while Postgres is unreachable. */
-  writeRetryWindow: Config.Duration("DB_WRITE_RETRY_WINDOW").pipe(Config.withDefault(Duration.seconds(60)))
+  writeRetryWindow: millisConfig("DB_WRITE_RETRY_WINDOW", 0, 3_600_000, 60_000).pipe(Config.map(Duration.millis))
 })
 
 export interface IngestEventResult {

@@ -4,6 +4,7 @@ import type { PersistenceError } from "../db/PersistenceError.ts"
 import type { LiveRcClient, LiveRcFetchError } from "../liverc/LiveRcClient.ts"
 import { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * How the sync and discovery jobs turn LiveRC and Postgres failures into job failures: what a
@@ -42,7 +43,7 @@ export const persistenceFailure = (error: PersistenceError) =>
     ? new RetryableJobError({ code: "DATABASE_UNAVAILABLE", message: error.message })
     : new TerminalJobError({ code: "DATABASE_REJECTED", message: error.message })
 
-export const WriteRetryConfig = Config.Duration("DB_WRITE_RETRY_WINDOW").pipe(Config.withDefault(Duration.seconds(60)))
+export const WriteRetryConfig = millisConfig("DB_WRITE_RETRY_WINDOW", 0, 3_600_000, 60_000).pipe(Config.map(Duration.millis))
 
 /**
  * Retries a write while Postgres is briefly unreachable, so pages already fetched are not thrown

@@ -11,11 +11,12 @@ import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import { parsePracticeDay } from "../liverc/PracticeDayParser.ts"
 import { parsePracticeMonth } from "../liverc/PracticeMonthParser.ts"
 import { parsePracticeSession } from "../liverc/PracticeSessionParser.ts"
-import { millisConfig } from "../streams/Topology.ts"
+
 import { PracticeNegativeCache } from "../streams/PracticeNegativeCache.ts"
 import { boundedIntConfig } from "./ConfigValues.ts"
 import { describeFailure, FAILURE_SAMPLE, fetchBody, persistenceFailure, retryWrites, WriteRetryConfig } from "./JobFailures.ts"
 import { daysOf, isOverEverywhere, monthOf, monthsOf, rangeLength } from "./PracticeCalendar.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * Finds a track's practice days in a date range and stores them with their sessions (and, at

@@ -5,7 +5,8 @@ import type { PracticeDate, TrackSlug } from "../liverc/LiveRcIds.ts"
 import { jetStreamCall } from "./JetStreamFailure.ts"
 import { NatsClient } from "./NatsClient.ts"
 import { provisionStream, ProvisioningError } from "./Provisioner.ts"
-import { millisConfig, type StreamSpec, topologyConfigFields } from "./Topology.ts"
+import { type StreamSpec, topologyConfigFields } from "./Topology.ts"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * The `practice_negative` KV bucket: track days a practice discovery found without sessions

@@ -8,7 +8,8 @@ import {
   StorageType,
   type StreamConfig
 } from "@nats-io/jetstream"
-import { Config, Context, Effect, Layer, Schema, SchemaTransformation } from "effect"
+import { Config, Context, Effect, Layer, Schema } from "effect"
+import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
  * The JetStream topology of the ingest queue, defined once: the work stream, its durable pull
@@ -50,49 +51,8 @@ export const defaultTopologySettings: TopologySettings = {
   replicas: 1
 }
 
-const units: Record<string, number> = {
-  ms: 1,
-  milli: 1,
-  millis: 1,
-  s: 1000,
-  second: 1000,
-  seconds: 1000,
-  m: 60_000,
-  minute: 60_000,
-  minutes: 60_000,
-  h: 3_600_000,
-  hour: 3_600_000,
-  hours: 3_600_000,
-  d: 86_400_000,
-  day: 86_400_000,
-  days: 86_400_000
-}
-
-/** `500ms`, `30s`, `5m`, `1h`, `2 days`: what operators type, as milliseconds. */
-export const MillisFromString = Schema.String.pipe(
-  Schema.check(Schema.isPattern(/^\s*\d+(\.\d+)?\s*(ms|millis?|s|seconds?|m|minutes?|h|hours?|d|days?)\s*$/, {
-    message: "a duration like 500ms, 30s, 5m or 1h"
-  })),
-  Schema.decodeTo(
-    Schema.Number,
-    SchemaTransformation.transform({
-      decode: (text: string) => {
-        const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/.exec(text)
-        return match === null ? Number.NaN : Math.round(Number(match[1]) * (units[match[2] ?? ""] ?? Number.NaN))
-      },
-      encode: (millis: number) => `${millis}ms`
-    })
-  )
-)
-
 const intBetween = (name: string, minimum: number, maximum: number, fallback: number) =>
   Config.schema(Schema.Int.check(Schema.isBetween({ minimum, maximum })), name).pipe(Config.withDefault(fallback))
-
-/** A duration setting in milliseconds, bounded so a typo cannot make a zero or absurd timer. */
-export const millisConfig = (name: string, minimum: number, maximum: number, fallback: number) =>
-  Config.schema(MillisFromString.check(Schema.isBetween({ minimum, maximum })), name).pipe(
-    Config.withDefault(fallback)
-  )
 
 /** One Config per environment variable, so a start-up check can report every bad value. */
 export const topologyConfigFields = {
