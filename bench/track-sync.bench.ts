@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import { createInterface } from "node:readline"
 import { Effect, Schema } from "effect"
 import { Command } from "../src/jobs/Commands.ts"
 import type { JobStatus } from "../src/jobs/JobStatus.ts"
@@ -17,10 +18,16 @@ import { createTestDatabase } from "../test/support/TestDatabase.ts"
  * process against a private nats-server, a fresh database and a throttle far above the load.
  *
  * Prints tracks/s (enqueue to completed) and the worker process's resident memory: idle after
- * start, and its kernel high-water mark (VmHWM) after the sync, so no sample can miss a spike. The
+ * start, and its kernel high-water mark (VmHWM) after the syncs, so no sample can miss a spike. The
  * sync streams dashboards through a fixed pool and writes in batches, so the peak should not grow
- * with the track count: the figure to read is the ratio of the two peaks (1.00 = flat). The one
- * thing that does grow is the catalogue page itself (about 400 bytes a track), parsed in one piece.
+ * with the track count: the figure to read is the ratio of the two peaks (1.00 = flat). What does
+ * grow is the catalogue (about 400 bytes of page and 150 of parsed row a track).
+ *
+ * RSS alone cannot tell live data from garbage V8 has not collected yet (it runs a full GC only
+ * once the old generation has grown well past what survived the last one), so a probe loaded into
+ * the worker also samples V8's heap every 20 ms and, after the syncs, forces a full GC: each run
+ * prints the peak heap in use and the heap still live after the syncs. Nothing is forced before
+ * them, as a full GC would reset the heap limits V8 grew during start-up.
  *
  * Knobs: BENCH_TRACKS ("1000,10000"), TRACK_SYNC_CONCURRENCY (16), BENCH_SYNCS (2: the second
  * sync finds every dashboard unchanged and is answered with 304s), BENCH_WORKER_HEAP_MIB (unset:
@@ -33,6 +40,25 @@ const syncs = Number(process.env["BENCH_SYNCS"] ?? 2)
 const workerHeapMiB = process.env["BENCH_WORKER_HEAP_MIB"]
 const bin = join(import.meta.dirname, "..", "bin", "liverc-ingest.js")
 const decodeCommand = Schema.decodeUnknownSync(Command)
+const MiB = 1024 * 1024
+
+/**
+ * Loaded into the worker (`--import`): tracks the peak of V8's heap in use, and on SIGUSR2 forces a
+ * full GC and prints the peak and what is still live.
+ */
+const memoryProbe = `
+let peak = 0
+setInterval(() => { peak = Math.max(peak, process.memoryUsage().heapUsed) }, 20).unref()
+process.on("SIGUSR2", () => {
+  const peakHeapUsed = Math.max(peak, process.memoryUsage().heapUsed)
+  globalThis.gc()
+  // A second collection, once weak callbacks have run, frees what the first only made collectable.
+  setTimeout(() => {
+    globalThis.gc()
+    process.stderr.write("bench-memory " + JSON.stringify({ peakHeapUsed, liveHeap: process.memoryUsage().heapUsed }) + "\\n")
+  }, 100)
+})
+`
 
 /** VmRSS and VmHWM of a process, in MiB (Linux /proc). */
 const memoryOf = (pid: number) => {
@@ -42,8 +68,9 @@ const memoryOf = (pid: number) => {
 }
 
 const startWorker = async (env: Record<string, string>) => {
-  const heap = workerHeapMiB === undefined ? [] : [`--max-old-space-size=${workerHeapMiB}`]
-  const child: ChildProcess = spawn(process.execPath, [...heap, bin, "worker"], {
+  const heapLimit = workerHeapMiB === undefined ? [] : [`--max-old-space-size=${workerHeapMiB}`]
+  const probe = ["--expose-gc", `--import=data:text/javascript,${encodeURIComponent(memoryProbe)}`]
+  const child: ChildProcess = spawn(process.execPath, [...probe, ...heapLimit, bin, "worker"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
@@ -62,9 +89,26 @@ const startWorker = async (env: Record<string, string>) => {
     child.once("exit", (code) => reject(new Error(`worker exited with ${code}:\n${log}`)))
   })
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  const reports: Array<{ peakHeapUsed: number; liveHeap: number }> = []
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    if (line.startsWith("bench-memory ")) reports.push(JSON.parse(line.slice("bench-memory ".length)))
+  })
+  /** V8's peak heap in use so far, and the heap live after a full GC, in MiB. */
+  const heap = async () => {
+    const seen = reports.length
+    child.kill("SIGUSR2")
+    const deadline = Date.now() + 30_000
+    while (reports.length === seen) {
+      if (Date.now() > deadline) throw new Error(`no memory report from the worker:\n${log}`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const report = reports[reports.length - 1]!
+    return { peakUsed: report.peakHeapUsed / MiB, live: report.liveHeap / MiB }
+  }
   return {
     pid: child.pid!,
     log: () => log,
+    heap,
     stop: async () => {
       child.kill("SIGTERM")
       await exited
@@ -77,6 +121,9 @@ interface Run {
   readonly seconds: ReadonlyArray<number>
   readonly idleMiB: number
   readonly peakMiB: number
+  /** V8's heap: its peak in use, and what is live after the syncs. */
+  readonly peakHeapMiB: number
+  readonly liveHeapMiB: number
 }
 
 const runOnce = async (tracks: number): Promise<Run> => {
@@ -124,7 +171,16 @@ const runOnce = async (tracks: number): Promise<Run> => {
         }
         seconds.push((performance.now() - started) / 1000)
       }
-      return { tracks, seconds, idleMiB: idle, peakMiB: memoryOf(worker.pid).hwm }
+      const peak = memoryOf(worker.pid).hwm
+      const heap = await worker.heap()
+      return {
+        tracks,
+        seconds,
+        idleMiB: idle,
+        peakMiB: peak,
+        peakHeapMiB: heap.peakUsed,
+        liveHeapMiB: heap.live
+      }
     } finally {
       await worker.stop()
     }
@@ -136,21 +192,29 @@ const runOnce = async (tracks: number): Promise<Run> => {
   }
 }
 
+const mib = (value: number) => `${value.toFixed(0)} MiB`
 const runs: Array<Run> = []
 for (const tracks of counts) {
   const run = await runOnce(tracks)
   runs.push(run)
   const rates = run.seconds.map((s, i) => `sync ${i + 1}: ${s.toFixed(1)} s, ${Math.round(tracks / s)} tracks/s`)
   console.log(
-    `${String(tracks).padStart(6)} tracks | ${rates.join(" | ")} | worker RSS idle ${run.idleMiB.toFixed(0)} MiB, ` +
-      `peak ${run.peakMiB.toFixed(0)} MiB (+${(run.peakMiB - run.idleMiB).toFixed(0)} MiB over idle)`
+    `${String(tracks).padStart(6)} tracks | ${rates.join(" | ")} | worker RSS idle ${mib(run.idleMiB)}, ` +
+      `peak ${mib(run.peakMiB)} (+${mib(run.peakMiB - run.idleMiB)} over idle) | V8 heap peak in use ` +
+      `${mib(run.peakHeapMiB)}, live after the syncs ${mib(run.liveHeapMiB)}`
   )
 }
 const [small, large] = [runs[0], runs[runs.length - 1]]
 if (small !== undefined && large !== undefined && small !== large) {
+  const scale = `for ${large.tracks / small.tracks}x the tracks`
   console.log(
-    `peak RSS ${large.tracks} vs ${small.tracks} tracks: ${large.peakMiB.toFixed(0)} / ${small.peakMiB.toFixed(0)} MiB = ` +
-      `${(large.peakMiB / small.peakMiB).toFixed(2)}x for ${large.tracks / small.tracks}x the tracks ` +
-      `(growth over idle: ${(large.peakMiB - large.idleMiB).toFixed(0)} vs ${(small.peakMiB - small.idleMiB).toFixed(0)} MiB)`
+    `peak RSS ${large.tracks} vs ${small.tracks} tracks: ${mib(large.peakMiB)} / ${mib(small.peakMiB)} = ` +
+      `${(large.peakMiB / small.peakMiB).toFixed(2)}x ${scale} ` +
+      `(growth over idle: ${mib(large.peakMiB - large.idleMiB)} vs ${mib(small.peakMiB - small.idleMiB)})`
+  )
+  console.log(
+    `peak V8 heap in use: ${mib(large.peakHeapMiB)} / ${mib(small.peakHeapMiB)} = ` +
+      `${(large.peakHeapMiB / small.peakHeapMiB).toFixed(2)}x; live after the syncs ${mib(large.liveHeapMiB)} vs ` +
+      `${mib(small.liveHeapMiB)}: the rest of a peak is garbage V8 had not collected yet`
   )
 }

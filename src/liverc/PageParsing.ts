@@ -1,6 +1,7 @@
 import { type Cheerio, type CheerioAPI, load } from "cheerio"
-import type { AnyNode, Element, Text } from "domhandler"
+import type { AnyNode, Element, ParentNode, Text } from "domhandler"
 import { Effect, Result, Schema } from "effect"
+import { parseDocument } from "htmlparser2"
 import type { PageKind } from "./LiveRcUrls.ts"
 import { LiveRcParseError } from "./LiveRcParseError.ts"
 
@@ -25,8 +26,11 @@ export function mismatch(reason: string): never {
 /**
  * htmlparser2 rather than parse5 behind cheerio: LiveRC's pages are plain server-rendered tables
  * with explicit `<tbody>`, so HTML5 tree repair buys nothing and costs about 7x the parse time.
+ * The tree is parsed here, exactly as cheerio would with these options, so that cheerio holds the
+ * tree rather than the page text (see `loadedTrees`).
  */
-const loadHtml = (html: string): CheerioAPI => load(html, { xml: { xmlMode: false, decodeEntities: true } })
+const HTMLPARSER2 = { xmlMode: false, decodeEntities: true } as const
+const loadHtml = (html: string): CheerioAPI => load(parseDocument(html, HTMLPARSER2), { xml: HTMLPARSER2 })
 
 /** Text with every whitespace run (line breaks of pretty-printed pages, `&nbsp;`) as one space. */
 export const collapse = (text: string): string => text.replace(/\s+/g, " ").trim()
@@ -193,11 +197,16 @@ export const runParser = <A>(
   Effect.suspend(() => {
     const failWith = (reason: string) => Effect.fail(new LiveRcParseError({ page, url, reason }))
     let value: unknown
+    const outer = loadedTrees
+    loadedTrees = []
     try {
       value = extract()
     } catch (error) {
       if (error instanceof PageMismatch) return failWith(error.reason)
       return failWith(`unexpected parser failure: ${error instanceof Error ? error.message : String(error)}`)
+    } finally {
+      for (const tree of loadedTrees) emptyTree(tree)
+      loadedTrees = outer
     }
     const decoded = Schema.decodeUnknownResult(schema)(value)
     return Result.isSuccess(decoded)
@@ -273,9 +282,30 @@ const indexOfClosing = (html: string, name: string, from: number): number => {
   return -1
 }
 
+/**
+ * The trees `loadPage` built for the parser `runParser` is running, emptied when it returns.
+ * `cheerio.load` declares a class per document whose methods close over what it was given, and V8
+ * keeps class metadata in the old generation, so every young-generation GC finds each tree (and
+ * the page text its strings are cut from) still reachable and promotes it whole; promoted trees
+ * wait for a full GC, which V8 runs only once the old generation has grown several times over, so
+ * a worker's memory would grow with the pages it parses. An emptied tree leaves only its root.
+ */
+let loadedTrees: Array<ParentNode> | null = null
+
+const emptyTree = (root: ParentNode) => {
+  const pending: Array<AnyNode> = [root]
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (!("children" in node)) continue
+    for (const child of node.children) pending.push(child)
+    node.children = []
+  }
+}
+
 /** Loads a whole page, refusing one cut short or nested absurdly deep before any selector runs. */
 export const loadPage = (html: string): CheerioAPI => {
   if (!isComplete(html)) mismatch("the page is incomplete (no closing </html>)")
   if (nestingDepth(html) > MAX_NESTING) mismatch(`the page nests elements more than ${MAX_NESTING} deep`)
-  return loadHtml(html)
+  const $ = loadHtml(html)
+  loadedTrees?.push($.root()[0]!)
+  return $
 }

@@ -54,6 +54,13 @@ const backlogGauge = new Gauge({
 /** A batch is written when full or after this long, so a slow tail still reaches Postgres. */
 const BATCH_WINDOW = "1 second"
 
+/**
+ * A copy sharing no characters with the page it was parsed from. V8 cuts substrings as views of
+ * their parent string, so a parsed record kept for later (a catalogue row for the whole sync, a
+ * dashboard until its batch is written) would keep its entire page alive with it.
+ */
+const detached = <A>(parsed: A): A => structuredClone(parsed)
+
 export interface TrackSyncResult {
   readonly [key: string]: unknown
   readonly tracks: number
@@ -96,7 +103,7 @@ export class TrackSync extends Context.Service<TrackSync, {
 
       const sync = Effect.fn("TrackSync.sync")(function*(_command: SyncTracksCommand, context: JobContext) {
         yield* context.reportProgress("fetch_catalogue", 0, null)
-        const { tracks } = yield* readCatalogue
+        const tracks = detached((yield* readCatalogue).tracks)
         const total = tracks.length
 
         yield* context.reportProgress("deactivate_unlisted", 0, null)
@@ -135,7 +142,7 @@ export class TrackSync extends Context.Service<TrackSync, {
               tally.notModified++
               return { track, dashboard: { _tag: "NotModified" } } satisfies SyncedTrack
             }
-            const dashboard = yield* parseTrackDashboard(response.body, request.url)
+            const dashboard = detached(yield* parseTrackDashboard(response.body, request.url))
             tally.fetched++
             return {
               track,

@@ -37,6 +37,49 @@ describe("parseTrackCatalogue on live.liverc.com", () => {
   })
 })
 
+describe("parseTrackCatalogue row by row", () => {
+  const catalogueOf = (rows: string) =>
+    parsed(parseTrackCatalogue(`<html><body><table class="track_list"><tbody>${rows}</tbody></table></body></html>`, catalogueUrl))
+      .tracks
+  const activityCell = (text: string) => `<td><br /><small><small>${text}</small></small></td>`
+
+  it("names a track by its link's first strong, or by the whole link without one, entities decoded", () => {
+    expect(catalogueOf(
+      `<tr class="clickable-row">${activityCell("Today")}<td><a href="//a.liverc.com/"><strong>A &amp;\n  B</strong> <strong>x</strong></a></td></tr>` +
+        `<tr class="clickable-row other">${activityCell("")}<td><a href="//b.liverc.com/">B <i>Raceway</i></a></td></tr>`
+    )).toEqual([
+      { slug: "a", name: "A & B", lastActivity: "Today" },
+      { slug: "b", name: "B Raceway", lastActivity: null }
+    ])
+  })
+
+  it("takes the activity only from the row's first cell and the link only from inside a cell", () => {
+    expect(catalogueOf(
+      `<tr class="clickable-row"><a href="//stray.liverc.com/">Stray</a><td></td>` +
+        `<td><small><small>not the first cell</small></small><a href="//c.liverc.com/">C</a></td></tr>`
+    )).toEqual([{ slug: "c", name: "C", lastActivity: null }])
+  })
+
+  it("keeps the first row of a slug listed twice and skips a row without a name", () => {
+    expect(catalogueOf(
+      `<tr class="clickable-row"><td><a href="//d.liverc.com/"> </a></td></tr>` +
+        `<tr class="clickable-row"><td><a href="//D.liverc.com/">First</a></td></tr>` +
+        `<tr class="clickable-row"><td><a href="//d.liverc.com/">Second</a></td></tr>` +
+        `<tr><td><a href="//e.liverc.com/">Not a clickable row</a></td></tr>`
+    )).toEqual([{ slug: "d", name: "First", lastActivity: null }])
+  })
+
+  it("reads rows whose closing tags LiveRC's HTML leaves implied", () => {
+    expect(catalogueOf(
+      `<tr class="clickable-row">${activityCell("1 hour ago").replace("</td>", "")}<td><a href="//f.liverc.com/">F</a>` +
+        `<tr class="clickable-row"><td><a href="//g.liverc.com/">G</a>`
+    )).toEqual([
+      { slug: "f", name: "F", lastActivity: "1 hour ago" },
+      { slug: "g", name: "G", lastActivity: null }
+    ])
+  })
+})
+
 describe("slugOfTrackHref", () => {
   it("reads protocol-relative and absolute track links", () => {
     expect(slugOfTrackHref("//raceplacerc.liverc.com/")).toBe("raceplacerc")
