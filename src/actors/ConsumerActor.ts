@@ -1,6 +1,6 @@
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Schema } from "effect"
 import { type Command, decodeCommandJson, JobId } from "../jobs/Commands.ts"
-import type { JobStatus } from "../jobs/JobStatus.ts"
+import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
 import {
   queuedStatus,
   toCancelled,
@@ -26,9 +26,10 @@ import { retryDelayMillis, WorkerSettings } from "./WorkerSettings.ts"
  * and settle the message according to the outcome. Never fails: whatever goes wrong ends in an
  * ack, nak or term, and a log line.
  *
- * The status says `running` once the job has run for RUNNING_AFTER_MILLIS or reports progress; a job
- * done sooner goes from queued to its outcome in one CAS write. Every transition below starts
- * from `running` (attempt counted), so the outcome is the same whether that write happened or not.
+ * The status says `running` once the job has run for RUNNING_AFTER_MILLIS or reports progress
+ * (on the last delivery, before it runs); a job done sooner goes from queued to its outcome in one
+ * CAS write. Every transition below starts from `running` (attempt counted), so the outcome is the
+ * same whether that write happened or not.
  *
  * | outcome                             | status                    | message                      |
  * |-------------------------------------|---------------------------|------------------------------|
@@ -50,7 +51,10 @@ export interface ConsumerActor {
   /** Interrupts every job running here (shutdown after the grace period). */
   readonly stopAll: (reason: StopReason) => Effect.Effect<void>
   readonly running: () => number
-  /** Keeps every running job alive (working + status touch); run it for the pool's lifetime. */
+  /**
+   * Keeps every running job alive (working + status touch) and shows it `running` once it has run
+   * a while; run it for the pool's lifetime.
+   */
   readonly heartbeats: Effect.Effect<never>
 }
 
@@ -152,18 +156,30 @@ export const makeConsumerActor = Effect.gen(function*() {
     Effect.gen(function*() {
       const attempt = delivery.deliveryCount
       while (true) {
-        const current = yield* store.get(command.job_id)
-        if (Option.isSome(current)) {
-          if (toRunning(current.value.status, attempt, now()) !== undefined) return current
-          yield* settleFinished(current.value.status, delivery)
+        const read = yield* store.get(command.job_id)
+        let current: StoredStatus
+        if (Option.isSome(read)) {
+          current = read.value
+        } else {
+          // No status yet: the enqueuer is still writing it, or it was lost. Write what it would
+          // have (its own create then fails and it answers with ours), or read the one that won.
+          const queued = queuedStatus(command, delivery.seq, now())
+          const created = yield* store.create(queued)
+          if (Option.isNone(created)) continue
+          current = { status: queued, revision: created.value, writtenAt: new Date() }
+        }
+        if (isTerminal(current.status.status)) {
+          yield* settleFinished(current.status, delivery)
           return Option.none()
         }
-        // No status yet: the enqueuer is still writing it, or it was lost. Write it ourselves.
-        const running = toRunning(queuedStatus(command, delivery.seq, now()), attempt, now())!
-        const created = yield* store.create(running)
-        if (Option.isSome(created)) {
-          return Option.some<StoredStatus>({ status: running, revision: created.value, writtenAt: new Date() })
-        }
+        if (attempt < maxDeliver) return Option.some(current)
+        // The last delivery records its attempt before the job runs: should this worker die, the
+        // dead-letter sweep learns from the status that no delivery is left.
+        const result = yield* store.modify(command.job_id, (s) => toRunning(s, attempt, now()), current)
+        if (Option.isNone(result)) continue
+        if (result.value.changed) return Option.some<StoredStatus>(result.value)
+        yield* settleFinished(result.value.status, delivery)
+        return Option.none()
       }
     })
 
@@ -360,7 +376,7 @@ export const makeConsumerActor = Effect.gen(function*() {
         delivery,
         latest: claimed.value,
         startedAt,
-        // Claimed by writing the missing status ourselves: it already says running.
+        // Claimed on the last delivery, by writing `running`: nothing left to mark.
         runningMark: claimed.value.status.status === "running" && claimed.value.status.attempts === delivery.deliveryCount
           ? Effect.void
           : undefined,

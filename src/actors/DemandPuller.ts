@@ -53,11 +53,16 @@ export const makeDemandPuller = (options: DemandPullerOptions): Effect.Effect<De
     let lastHeard = Date.now()
     let topUpScheduled = false
 
+    // One pull request per finished job would cost the server a request per job; asking once a
+    // quarter of the actors are idle costs it one per batch. With nothing on its way, any idle
+    // actor asks at once, so a quiet queue is answered as fast as before.
+    const minBatch = Math.max(1, Math.floor(capacity / 4))
+
     const topUp = () => {
       topUpScheduled = false
       if (stopped || nc.isClosed()) return
       const want = capacity - busy - buffered - outstanding
-      if (want <= 0) return
+      if (want <= 0 || (want < minBatch && outstanding + buffered > 0)) return
       if (outstanding === 0) lastHeard = Date.now()
       outstanding += want
       nc.publish(
