@@ -1,10 +1,9 @@
-import { Config, Context, Duration, Effect, Layer, Option, Schedule } from "effect"
+import { Config, Context, Effect, Layer, Option } from "effect"
 import { RetryableJobError, TerminalJobError, type JobContext, type JobHandler } from "../actors/JobHandler.ts"
 import { EventReader } from "../db/EventReader.ts"
 import type { SnapshotRace, SnapshotValidator } from "../db/EventSnapshot.ts"
 import { EventWriter } from "../db/EventWriter.ts"
 import { PageValidators, type StoredValidator } from "../db/PageValidators.ts"
-import type { PersistenceError } from "../db/PersistenceError.ts"
 import type { IngestEventCommand } from "../jobs/Commands.ts"
 import { parseEntryList } from "../liverc/EntryListParser.ts"
 import { parseEventPage } from "../liverc/EventPageParser.ts"
@@ -17,7 +16,8 @@ import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import type { EntryList } from "../liverc/models/EntryList.ts"
 import type { EventPage } from "../liverc/models/EventPage.ts"
 import { parseRaceResult } from "../liverc/RaceResultParser.ts"
-import { millisConfig } from "../config/DurationConfig.ts"
+import { AdaptiveConcurrencyConfig } from "./AdaptiveConcurrency.ts"
+import { persistenceFailure, retryWrites, WriteRetryConfig } from "./JobFailures.ts"
 
 /**
  * Ingests one LiveRC event. Network phase first: the event page, its entry list and every race
@@ -30,9 +30,9 @@ import { millisConfig } from "../config/DurationConfig.ts"
 
 export const IngestEventConfig = Config.all({
   /** Fibers per job fetching race pages; the adaptive per-host limit decides how many are in flight. */
-  raceFibers: Config.Int("RACE_FETCH_MAX").pipe(Config.withDefault(16)),
+  raceFibers: AdaptiveConcurrencyConfig.pipe(Config.map((settings) => settings.max)),
   /** How long a finished fetch phase keeps retrying a write while Postgres is unreachable. */
-  writeRetryWindow: millisConfig("DB_WRITE_RETRY_WINDOW", 0, 3_600_000, 60_000).pipe(Config.map(Duration.millis))
+  writeRetryWindow: WriteRetryConfig
 })
 
 export interface IngestEventResult {
@@ -68,11 +68,6 @@ const fetchFailure = (subject: string) => (error: LiveRcFetchError) => {
 
 const parseFailure = (code: string) => (error: LiveRcParseError) =>
   new TerminalJobError({ code, message: `${error.url}: ${error.reason}` })
-
-const persistenceFailure = (error: PersistenceError) =>
-  error.transient
-    ? new RetryableJobError({ code: "DATABASE_UNAVAILABLE", message: error.message })
-    : new TerminalJobError({ code: "DATABASE_REJECTED", message: error.message })
 
 export class IngestEvent extends Context.Service<IngestEvent, {
   readonly handler: JobHandler<IngestEventCommand>
@@ -207,16 +202,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
           entryList,
           races,
           validators: collected
-        }).pipe(
-          Effect.retry({
-            while: (error) => error.transient,
-            schedule: Schedule.min([
-              Schedule.exponential(Duration.millis(250)).pipe(Schedule.jittered),
-              Schedule.spaced(Duration.seconds(5))
-            ]).pipe(Schedule.upTo({ duration: config.writeRetryWindow }))
-          }),
-          Effect.mapError(persistenceFailure)
-        )
+        }).pipe(retryWrites(config.writeRetryWindow))
         yield* context.reportProgress("write", 1, 1)
 
         return {

@@ -1,8 +1,9 @@
 import { StorageType } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
-import { Config, Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Schedule, Schema } from "effect"
 import { type JetStreamFailure, jetStreamCall } from "./JetStreamFailure.ts"
 import { NatsClient } from "./NatsClient.ts"
+import { topologyConfigFields } from "./Topology.ts"
 
 /**
  * The `host_throttle` KV bucket: one token bucket per host group (`bucket.<group>`), the global
@@ -104,7 +105,7 @@ export class ThrottleBucket extends Context.Service<ThrottleBucket, {
   static readonly layer = Layer.effect(
     ThrottleBucket,
     Effect.gen(function*() {
-      const replicas = yield* Config.schema(Schema.Literals([1, 3, 5]), "NATS_REPLICAS").pipe(Config.withDefault(1))
+      const replicas = yield* topologyConfigFields.replicas
       return yield* ThrottleBucket.make(replicas)
     })
   )
