@@ -1,5 +1,6 @@
 import { Config, Context, Effect, Exit, Layer, Semaphore } from "effect"
 import { Gauge } from "prom-client"
+import { boundedIntConfig } from "../config/IntConfig.ts"
 import { registry } from "../observability/Metrics.ts"
 import { type AimdSettings, type AimdState, type FetchOutcome, initialState, nextState } from "./AimdPolicy.ts"
 
@@ -11,10 +12,10 @@ import { type AimdSettings, type AimdState, type FetchOutcome, initialState, nex
  */
 
 export const AdaptiveConcurrencyConfig = Config.all({
-  min: Config.Int("RACE_FETCH_MIN").pipe(Config.withDefault(1)),
-  max: Config.Int("RACE_FETCH_MAX").pipe(Config.withDefault(16)),
-  start: Config.Int("RACE_FETCH_START").pipe(Config.withDefault(8)),
-  latencyTargetMs: Config.Int("RACE_FETCH_LATENCY_TARGET_MS").pipe(Config.withDefault(2500))
+  min: boundedIntConfig("RACE_FETCH_MIN", 1, 256, 1),
+  max: boundedIntConfig("RACE_FETCH_MAX", 1, 256, 16),
+  start: boundedIntConfig("RACE_FETCH_START", 1, 256, 8),
+  latencyTargetMs: boundedIntConfig("RACE_FETCH_LATENCY_TARGET_MS", 1, 600_000, 2500)
 })
 
 const limitGauge = new Gauge({

@@ -13,7 +13,7 @@ import { parsePracticeMonth } from "../liverc/PracticeMonthParser.ts"
 import { parsePracticeSession } from "../liverc/PracticeSessionParser.ts"
 
 import { PracticeNegativeCache } from "../streams/PracticeNegativeCache.ts"
-import { boundedIntConfig } from "./ConfigValues.ts"
+import { boundedIntConfig } from "../config/IntConfig.ts"
 import { describeFailure, FAILURE_SAMPLE, fetchBody, persistenceFailure, retryWrites, WriteRetryConfig } from "./JobFailures.ts"
 import { daysOf, isOverEverywhere, monthOf, monthsOf, rangeLength } from "./PracticeCalendar.ts"
 import { millisConfig } from "../config/DurationConfig.ts"

@@ -11,7 +11,7 @@ import type { CatalogueTrack } from "../liverc/models/TrackCatalogue.ts"
 import { parseTrackCatalogue } from "../liverc/TrackCatalogueParser.ts"
 import { parseTrackDashboard } from "../liverc/TrackDashboardParser.ts"
 import { registry } from "../observability/Metrics.ts"
-import { boundedIntConfig } from "./ConfigValues.ts"
+import { boundedIntConfig } from "../config/IntConfig.ts"
 import {
   describeFailure,
   FAILURE_SAMPLE,

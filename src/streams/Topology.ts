@@ -10,6 +10,7 @@ import {
 } from "@nats-io/jetstream"
 import { Config, Context, Effect, Layer, Schema } from "effect"
 import { millisConfig } from "../config/DurationConfig.ts"
+import { boundedIntConfig } from "../config/IntConfig.ts"
 
 /**
  * The JetStream topology of the ingest queue, defined once: the work stream, its durable pull
@@ -51,15 +52,12 @@ export const defaultTopologySettings: TopologySettings = {
   replicas: 1
 }
 
-const intBetween = (name: string, minimum: number, maximum: number, fallback: number) =>
-  Config.schema(Schema.Int.check(Schema.isBetween({ minimum, maximum })), name).pipe(Config.withDefault(fallback))
-
 /** One Config per environment variable, so a start-up check can report every bad value. */
 export const topologyConfigFields = {
-  queueMax: intBetween("INGEST_QUEUE_MAX", 1, 10_000_000, defaultTopologySettings.queueMax),
-  maxConcurrent: intBetween("INGEST_MAX_CONCURRENT", 1, 10_000, defaultTopologySettings.maxConcurrent),
+  queueMax: boundedIntConfig("INGEST_QUEUE_MAX", 1, 10_000_000, defaultTopologySettings.queueMax),
+  maxConcurrent: boundedIntConfig("INGEST_MAX_CONCURRENT", 1, 10_000, defaultTopologySettings.maxConcurrent),
   ackWaitMillis: millisConfig("INGEST_ACK_WAIT", 1000, 3_600_000, defaultTopologySettings.ackWaitMillis),
-  maxDeliver: intBetween("INGEST_MAX_DELIVER", 1, 100, defaultTopologySettings.maxDeliver),
+  maxDeliver: boundedIntConfig("INGEST_MAX_DELIVER", 1, 100, defaultTopologySettings.maxDeliver),
   jobTtlMillis: millisConfig("INGEST_JOB_TTL", 1000, 30 * 86_400_000, defaultTopologySettings.jobTtlMillis),
   replicas: Config.schema(Schema.Literals([1, 3, 5]), "NATS_REPLICAS").pipe(
     Config.withDefault(defaultTopologySettings.replicas)
