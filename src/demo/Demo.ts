@@ -120,9 +120,11 @@ export const demoServices = Effect.gen(function*() {
   yield* say(nats.started ? `NATS       started here at ${nats.url} (store ${shown(natsStore)})` : `NATS       ${nats.url}`)
 
   const postgresStore = join(config.dataDir, "postgres")
-  const databaseUrl = Option.isSome(config.database.url)
-    ? Redacted.value(config.database.url.value)
-    : yield* embeddedDatabase(postgresStore)
+  const embedded = Option.isSome(config.database.url) ? undefined : yield* embeddedDatabase(postgresStore)
+  const databaseUrl = embedded?.url ?? Redacted.value(Option.getOrThrow(config.database.url))
+  if (embedded !== undefined && embedded.opened.length > 0) {
+    yield* say(`           (made ${embedded.opened.join(", ")} searchable by the postgres user, which runs the cluster)`)
+  }
   yield* say(
     `Postgres   ${withoutPassword(databaseUrl)}${
       Option.isSome(config.database.url) ? "" : ` (embedded, store ${shown(postgresStore)})`

