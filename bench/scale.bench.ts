@@ -1,7 +1,7 @@
+import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { cpus } from "node:os"
-import { Effect } from "effect"
-import { IngestStreams } from "../src/streams/IngestStreams.ts"
+import { IngestStreams } from "../src/queue/IngestStreams.ts"
 import { type CliWorker, startRig } from "../test/support/IngestRig.ts"
 import { statusOf } from "../test/support/QueueProbe.ts"
 

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { Pool } from "undici"
 import type { Command } from "../src/jobs/Commands.ts"
-import { JobQueue } from "../src/streams/JobQueue.ts"
+import { JobQueue } from "../src/queue/JobQueue.ts"
 import { startGateway } from "../test/support/GatewayProcess.ts"
 import { startNatsServer } from "../test/support/NatsTestServer.ts"
 import { makeQueueClient, queueEnv, scriptedJob } from "../test/support/QueueHarness.ts"

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { topologyFiles } from "../src/streams/TopologyExport.ts"
+import { topologyFiles } from "../src/cli/TopologyExport.ts"
 
 // `npm run nats:export`: rewrites nats/streams/*.json and nats/consumers/*.json from
 // the topology's defaults (src/streams/Topology.ts).

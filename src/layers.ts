@@ -2,26 +2,27 @@ import { Layer } from "effect"
 import type { JobHandlers } from "./actors/JobHandler.ts"
 import { WorkerPool } from "./actors/WorkerPool.ts"
 import { WorkerSettings } from "./actors/WorkerSettings.ts"
+import { NatsClient } from "./broker/NatsClient.ts"
 import * as Database from "./db/Database.ts"
 import { EventReader } from "./db/EventReader.ts"
 import { QueueGauges } from "./http/GatewayMetrics.ts"
 import { GatewayServer } from "./http/GatewayServer.ts"
 import { NatsLink } from "./http/NatsLink.ts"
 import { Readiness } from "./http/Readiness.ts"
+import { JobCommands } from "./jobs/JobCommands.ts"
 import { MetricsServer } from "./observability/MetricsServer.ts"
-import { DeadLetter } from "./streams/DeadLetter.ts"
-import { DeadLetterQueue } from "./streams/DeadLetterQueue.ts"
-import { IngestStreams } from "./streams/IngestStreams.ts"
-import { JetStreamJobQueue } from "./streams/JetStreamJobQueue.ts"
-import { JobListing } from "./streams/JobListing.ts"
-import { JobStatusStore } from "./streams/JobStatusStore.ts"
-import { KillSwitch } from "./streams/KillSwitch.ts"
-import { NatsClient } from "./streams/NatsClient.ts"
-import { QueuePosition } from "./streams/QueuePosition.ts"
-import { StatusKeeper } from "./streams/StatusKeeper.ts"
-import { ThrottleBucket } from "./streams/ThrottleBucket.ts"
-import { Topology } from "./streams/Topology.ts"
-import { IngestStreamsInForce } from "./streams/TopologyInForce.ts"
+import { DeadLetter } from "./queue/DeadLetter.ts"
+import { DeadLetterQueue } from "./queue/DeadLetterQueue.ts"
+import { IngestStreams } from "./queue/IngestStreams.ts"
+import { JetStreamJobQueue } from "./queue/JetStreamJobQueue.ts"
+import { JobListing } from "./queue/JobListing.ts"
+import { JobStatusStore } from "./queue/JobStatusStore.ts"
+import { QueuePosition } from "./queue/QueuePosition.ts"
+import { StatusKeeper } from "./queue/StatusKeeper.ts"
+import { Topology } from "./queue/Topology.ts"
+import { IngestStreamsInForce } from "./queue/TopologyInForce.ts"
+import { KillSwitch } from "./throttle/KillSwitch.ts"
+import { ThrottleBucket } from "./throttle/ThrottleBucket.ts"
 
 /**
  * The one place where services become processes. Every layer here reads its config from the
@@ -39,16 +40,6 @@ export const StreamsLive = (role: string) =>
   )
 
 /**
- * The JobQueue service (for gateways and the CLI), with the keeper of queued statuses; also
- * exposes QueuePosition, StatusKeeper and JobListing (operator listings) and the streams.
- */
-export const JobQueueLive = (role: string) =>
-  Layer.mergeAll(JetStreamJobQueue.layer, StatusKeeper.run).pipe(
-    Layer.provideMerge(Layer.mergeAll(QueuePosition.layer, StatusKeeper.layer, JobListing.layer)),
-    Layer.provideMerge(StreamsLive(role))
-  )
-
-/**
  * A worker process: the actor pool running `handlers`, the dead-letter watch, the keeper and,
  * when METRICS_PORT is set, its /metrics endpoint.
  * `streams` as for GatewayLive: one layer value shared by a worker and a gateway in one process.
@@ -59,7 +50,14 @@ export const WorkerLive = <E, R>(
 ) =>
   Layer.mergeAll(WorkerPool.layer, DeadLetter.watch, StatusKeeper.run).pipe(
     // The metrics endpoint is up before the pool takes its first job.
-    Layer.provide(Layer.mergeAll(DeadLetter.layer, StatusKeeper.layer, WorkerSettings.layer, handlers, MetricsServer.layer)),
+    Layer.provide(Layer.mergeAll(
+      DeadLetter.layer,
+      StatusKeeper.layer,
+      WorkerSettings.layer,
+      JobCommands.layer,
+      handlers,
+      MetricsServer.layer
+    )),
     Layer.provide(streams)
   )
 
@@ -69,7 +67,7 @@ export const WorkerLive = <E, R>(
  * status keeper runs.
  */
 export const OperatorLive = DeadLetterQueue.layer.pipe(
-  Layer.provideMerge(JetStreamJobQueue.layer),
+  Layer.provideMerge(Layer.mergeAll(JetStreamJobQueue.layer, JobCommands.layer)),
   Layer.provideMerge(Layer.mergeAll(QueuePosition.layer, JobListing.layer)),
   Layer.provideMerge(JobStatusStore.layer),
   Layer.provideMerge(IngestStreamsInForce),
@@ -99,7 +97,14 @@ export const GatewayLive = (streams: ReturnType<typeof StreamsLive> = StreamsLiv
       KillSwitch.layer,
       EventReader.layer
     )),
-    Layer.provide(Layer.mergeAll(QueuePosition.layer, StatusKeeper.layer, ThrottleBucket.layer, NatsLink.layer, Database.layer)),
+    Layer.provide(Layer.mergeAll(
+      QueuePosition.layer,
+      StatusKeeper.layer,
+      ThrottleBucket.layer,
+      NatsLink.layer,
+      Database.layer,
+      JobCommands.layer
+    )),
     Layer.provide(streams)
   )
 

@@ -1,6 +1,6 @@
 import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node"
 import { Cause, Effect, Queue, Schedule, type Scope } from "effect"
-import { type Delivery, toDelivery } from "../streams/Delivery.ts"
+import { type Delivery, toDelivery } from "../queue/Delivery.ts"
 
 /**
  * Pulls from a durable pull consumer exactly as many messages as this process has idle actors.

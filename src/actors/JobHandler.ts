@@ -37,22 +37,18 @@ export type JobHandler<C extends Command = Command> = (
   context: JobContext
 ) => Effect.Effect<JobResult, JobFailure, Scope.Scope>
 
+/** One handler per job kind: a kind added to the command contract without one is a type error here. */
 export type JobHandlerMap = {
-  readonly [K in JobKind]?: JobHandler<Extract<Command, { readonly kind: K }>>
+  readonly [K in JobKind]: JobHandler<Extract<Command, { readonly kind: K }>>
 }
-
-const notImplemented = (command: Command) =>
-  Effect.fail(new TerminalJobError({ code: "NOT_IMPLEMENTED", message: `no handler for ${command.kind} jobs yet` }))
 
 export class JobHandlers extends Context.Service<JobHandlers, {
   readonly run: JobHandler
 }>()("liverc-ingest/actors/JobHandlers") {
-  /** Dispatch by command kind; a kind without a handler fails terminally with NOT_IMPLEMENTED. */
+  /** Dispatch by command kind. */
   static readonly fromMap = (handlers: JobHandlerMap): JobHandlers["Service"] => ({
-    run: (command, context) => {
-      const handler = handlers[command.kind] as JobHandler | undefined
-      return handler === undefined ? notImplemented(command) : handler(command, context)
-    }
+    // The map's type pairs each kind with its command type; indexing by a union loses that pairing.
+    run: (command, context) => (handlers[command.kind] as JobHandler)(command, context)
   })
 
   static readonly layer = (handlers: JobHandlerMap) => Layer.succeed(JobHandlers, JobHandlers.fromMap(handlers))

@@ -8,7 +8,7 @@ import {
   validatePracticeDate,
   validateTrackSlug
 } from "../liverc/LiveRcIds.ts"
-import { BadInput } from "./ExitCodes.ts"
+import { BadInput } from "../terminal/ExitCodes.ts"
 
 /**
  * Arguments of the queue commands, checked in the handler with the same rules the workers apply,

@@ -1,14 +1,14 @@
 import { Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { workerSettingsConfigFields } from "../actors/WorkerSettings.ts"
+import { NatsConfig } from "../broker/NatsClient.ts"
+import { checkConfig } from "../config/ConfigCheck.ts"
 import { databaseConfig } from "../db/Database.ts"
 import { demoServices } from "../demo/Demo.ts"
 import { gatewayConfigFields } from "../http/GatewayConfig.ts"
-import { NatsConfig } from "../streams/NatsClient.ts"
-import { topologyConfigFields } from "../streams/Topology.ts"
-import { checkConfig } from "./ConfigCheck.ts"
-import { writeOut } from "./Terminal.ts"
-import { runWorker } from "./WorkerCommand.ts"
+import { topologyConfigFields } from "../queue/Topology.ts"
+import { writeOut } from "../terminal/Terminal.ts"
+import { runService } from "./ServiceRunner.ts"
 
 /**
  * `liverc-ingest demo [--once]` (`npm run demo`): the one-command tour, see src/demo/Demo.ts.
@@ -32,7 +32,7 @@ export const demoCommand = Command.make(
     }).pipe(Effect.andThen(
       once
         ? Effect.scoped(demoServices)
-        : runWorker(Layer.effectDiscard(demoServices.pipe(Effect.andThen(writeOut("\nServing until Ctrl-C.\n")))))
+        : runService(Layer.effectDiscard(demoServices.pipe(Effect.andThen(writeOut("\nServing until Ctrl-C.\n")))))
     ))
 ).pipe(
   Command.withDescription(

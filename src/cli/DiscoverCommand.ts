@@ -1,9 +1,6 @@
 import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import type { DiscoverPracticeCommand } from "../jobs/Commands.ts"
-import { newJobId } from "../jobs/JobIds.ts"
 import { dateInput, depthFlag, trackSlugArgument, trackSlugInput } from "./CommandInput.ts"
-import { BadInput } from "./ExitCodes.ts"
 import { submitJob, waitFlag } from "./JobSubmission.ts"
 
 /** `liverc-ingest discover practice <slug> --from YYYY-MM-DD --to YYYY-MM-DD [--depth ...] [--wait]`. */
@@ -20,18 +17,10 @@ const discoverPractice = Command.make(
     const track_slug = yield* trackSlugInput(slug)
     const first = yield* dateInput("from", from)
     const last = yield* dateInput("to", to)
-    if (first > last) return yield* new BadInput({ reason: `--from ${first} is after --to ${last}` })
-    const command: DiscoverPracticeCommand = {
-      v: 1,
-      job_id: newJobId(),
-      kind: "discover_practice",
-      track_slug,
-      from: first,
-      to: last,
-      ...(Option.isSome(depth) ? { depth: depth.value } : {}),
-      requested_at: new Date().toISOString()
-    }
-    yield* submitJob(command, wait)
+    yield* submitJob(
+      { kind: "discover_practice", track_slug, from: first, to: last, depth: Option.getOrUndefined(depth) },
+      wait
+    )
   })
 ).pipe(Command.withDescription("Queue a discovery of a track's practice days in a date range"))
 

@@ -1,13 +1,13 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { DeadLetterQueue, type DeadLetterEntry } from "../streams/DeadLetterQueue.ts"
+import { DeadLetterQueue, type DeadLetterEntry } from "../queue/DeadLetterQueue.ts"
+import { BadInput, NotFound, unreachable } from "../terminal/ExitCodes.ts"
+import { isInteractive, printJson, printJsonLine, writeOut } from "../terminal/Terminal.ts"
+import { describeParams, renderTable } from "../terminal/TextTable.ts"
 import { jobIdArgument, jobIdInput, jsonFlag, limitFlag, positiveLimit } from "./CommandInput.ts"
-import { NotFound, unreachable } from "./ExitCodes.ts"
 import { concludeJob, followJob } from "./JobFollower.ts"
 import { waitFlag } from "./JobSubmission.ts"
 import { withQueue } from "./OperatorSession.ts"
-import { isInteractive, printJson, printJsonLine, writeOut } from "./Terminal.ts"
-import { describeParams, renderTable } from "./TextTable.ts"
 
 /**
  * `liverc-ingest dlq ls` (what is in INGEST_DLQ) and `dlq replay <job-id> [--wait]` (queue the
@@ -55,6 +55,8 @@ const replay = Command.make(
       const replayed = yield* (yield* DeadLetterQueue).replay(id).pipe(
         Effect.catchTags({
           DeadLetterNotFound: (error) => Effect.fail(new NotFound({ reason: error.message })),
+          // The dead command breaks a rule in force now (a lower PRACTICE_DISCOVERY_MAX_DAYS, say).
+          InvalidCommand: (error) => Effect.fail(new BadInput({ reason: `cannot replay ${id}: ${error.message}` })),
           QueueFull: unreachable,
           QueueUnavailable: unreachable
         })

@@ -1,21 +1,28 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
+import { NatsConfig } from "../broker/NatsClient.ts"
+import { checkConfig } from "../config/ConfigCheck.ts"
 import { databaseConfig } from "../db/Database.ts"
 import { gatewayConfigFields } from "../http/GatewayConfig.ts"
+import { commandRulesConfigFields } from "../jobs/JobCommands.ts"
 import { GatewayLive } from "../layers.ts"
-import { NatsConfig } from "../streams/NatsClient.ts"
-import { topologyConfigFields } from "../streams/Topology.ts"
-import { checkConfig } from "./ConfigCheck.ts"
-import { runWorker } from "./WorkerCommand.ts"
+import { topologyConfigFields } from "../queue/Topology.ts"
+import { runService } from "./ServiceRunner.ts"
 
 /**
  * `liverc-ingest gateway`: the HTTP API until SIGTERM. On the signal it stops accepting
  * connections, lets requests in flight finish (GATEWAY_SHUTDOWN_GRACE), closes NATS and Postgres
- * and exits 0 (runWorker's shutdown, which is not specific to workers).
+ * and exits 0 (runService's graceful shutdown).
  */
 export const gatewayCommand = Command.make("gateway", {}, () =>
-  checkConfig({ ...topologyConfigFields, ...gatewayConfigFields, nats: NatsConfig, database: databaseConfig }).pipe(
-    Effect.andThen(runWorker(GatewayLive()))
+  checkConfig({
+    ...topologyConfigFields,
+    ...gatewayConfigFields,
+    ...commandRulesConfigFields,
+    nats: NatsConfig,
+    database: databaseConfig
+  }).pipe(
+    Effect.andThen(runService(GatewayLive()))
   )).pipe(
   Command.withDescription(
     "Serve the HTTP API (GATEWAY_HOST:GATEWAY_PORT, OpenAPI at /docs) over the INGEST queue (NATS_URL) and Postgres (DATABASE_URL) until SIGTERM"

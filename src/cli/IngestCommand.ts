@@ -1,7 +1,6 @@
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import type { IngestEventCommand } from "../jobs/Commands.ts"
-import { newJobId } from "../jobs/JobIds.ts"
+import { DEFAULT_INGEST_DEPTH } from "../jobs/JobCommands.ts"
 import { depthFlag, eventIdInput, trackSlugInput } from "./CommandInput.ts"
 import { submitJob, waitFlag } from "./JobSubmission.ts"
 
@@ -14,22 +13,13 @@ const ingestEvent = Command.make(
       Flag.withDescription("The event's track slug; without it the worker looks the event's track up in Postgres"),
       Flag.optional
     ),
-    depth: depthFlag.pipe(Flag.withDefault("laps_full" as const)),
+    depth: depthFlag.pipe(Flag.withDefault(DEFAULT_INGEST_DEPTH)),
     wait: waitFlag
   },
   Effect.fn("IngestCommand.event")(function*({ depth, eventId, track, wait }) {
     const event_id = yield* eventIdInput(eventId)
     const slug = Option.isSome(track) ? Option.some(yield* trackSlugInput(track.value)) : Option.none()
-    const command: IngestEventCommand = {
-      v: 1,
-      job_id: newJobId(),
-      kind: "ingest_event",
-      event_id,
-      ...(Option.isSome(slug) ? { track_slug: slug.value } : {}),
-      depth,
-      requested_at: new Date().toISOString()
-    }
-    yield* submitJob(command, wait)
+    yield* submitJob({ kind: "ingest_event", event_id, track_slug: Option.getOrUndefined(slug), depth }, wait)
   })
 ).pipe(Command.withDescription("Queue the ingestion of one event (published straight to NATS)"))
 

@@ -1,10 +1,10 @@
 import { Duration, Effect, Schedule } from "effect"
 import type { JobId } from "../jobs/Commands.ts"
 import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
-import { JobQueue } from "../streams/JobQueue.ts"
-import { JobCancelled, JobFailed, NotFound, QueueUnreachable } from "./ExitCodes.ts"
-import { renderProgressLine } from "./ProgressLine.ts"
-import { CLEAR_LINE, isInteractive, printJson, printJsonLine, terminalWidth, writeErr, writeOut } from "./Terminal.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
+import { JobCancelled, JobFailed, NotFound, QueueUnreachable } from "../terminal/ExitCodes.ts"
+import { renderProgressLine } from "../terminal/ProgressLine.ts"
+import { CLEAR_LINE, isInteractive, printJson, printJsonLine, terminalWidth, writeErr, writeOut } from "../terminal/Terminal.ts"
 
 /**
  * `--wait`: follows a job until it finishes, by reading its status (JobQueue.get, one KV get)

@@ -1,11 +1,19 @@
 import { Effect } from "effect"
 import { Flag } from "effect/cli"
+import { checkConfig } from "../config/ConfigCheck.ts"
 import { type Command, commandSubject } from "../jobs/Commands.ts"
-import { JobQueue } from "../streams/JobQueue.ts"
-import { unreachable } from "./ExitCodes.ts"
+import {
+  type CommandRequest,
+  CommandRulesConfig,
+  commandRulesConfigFields,
+  type InvalidCommand,
+  makeCommand
+} from "../jobs/JobCommands.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
+import { BadConfiguration, BadInput, unreachable } from "../terminal/ExitCodes.ts"
+import { isInteractive, printJson, printJsonLine, writeOut } from "../terminal/Terminal.ts"
 import { concludeJob, followJob } from "./JobFollower.ts"
 import { withQueue } from "./OperatorSession.ts"
-import { isInteractive, printJson, printJsonLine, writeOut } from "./Terminal.ts"
 
 /**
  * What `ingest`, `sync` and `discover` share: publish a command straight to the INGEST stream
@@ -20,7 +28,32 @@ export const waitFlag = Flag.Boolean("wait").pipe(
   Flag.withDefault(false)
 )
 
-export const submitJob = (command: Command, wait: boolean) =>
+/** A rule the command broke, in the words of the command line (flags, not body fields). */
+const refused = (request: CommandRequest, error: InvalidCommand) =>
+  new BadInput({
+    reason: error.code === "INVALID_RANGE" && request.kind === "discover_practice"
+      ? `--from ${request.from} is after --to ${request.to}`
+      : error.field === "to" || error.field === "from"
+      ? `--${error.field}: ${error.reason}`
+      : error.message
+  })
+
+/**
+ * Makes the command (JobCommands' rules, read from the environment) before anything connects, so
+ * a refused one exits 3 having sent nothing; then submits it.
+ */
+export const submitJob = (request: CommandRequest, wait: boolean) =>
+  Effect.gen(function*() {
+    yield* checkConfig(commandRulesConfigFields).pipe(
+      Effect.mapError((invalid) => new BadConfiguration({ problems: invalid.problems }))
+    )
+    const rules = yield* CommandRulesConfig.pipe(Effect.orDie)
+    const made = makeCommand(request, rules)
+    if (made._tag === "Failure") return yield* refused(request, made.failure)
+    yield* publishJob(made.success, wait)
+  })
+
+const publishJob = (command: Command, wait: boolean) =>
   withQueue(Effect.gen(function*() {
     const queue = yield* JobQueue
     const { deduplicated, job } = yield* queue.enqueue(command).pipe(

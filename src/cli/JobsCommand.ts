@@ -1,13 +1,13 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
-import { JobListing } from "../streams/JobListing.ts"
+import { JobListing } from "../queue/JobListing.ts"
+import { unreachable } from "../terminal/ExitCodes.ts"
+import { formatElapsed } from "../terminal/ProgressLine.ts"
+import { isInteractive, printJsonLine, writeOut } from "../terminal/Terminal.ts"
+import { describeParams, renderTable } from "../terminal/TextTable.ts"
 import { jsonFlag, limitFlag, positiveLimit } from "./CommandInput.ts"
-import { unreachable } from "./ExitCodes.ts"
 import { withQueue } from "./OperatorSession.ts"
-import { formatElapsed } from "./ProgressLine.ts"
-import { isInteractive, printJsonLine, writeOut } from "./Terminal.ts"
-import { describeParams, renderTable } from "./TextTable.ts"
 
 /**
  * `liverc-ingest jobs [--json] [--limit N]`: the live jobs (queued and running, in the order the

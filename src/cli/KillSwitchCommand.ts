@@ -1,9 +1,9 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { KillSwitch, type KillSwitchState } from "../streams/KillSwitch.ts"
-import { unreachable } from "./ExitCodes.ts"
+import { unreachable } from "../terminal/ExitCodes.ts"
+import { writeOut } from "../terminal/Terminal.ts"
+import { KillSwitch, type KillSwitchState } from "../throttle/KillSwitch.ts"
 import { withKillSwitch } from "./OperatorSession.ts"
-import { writeOut } from "./Terminal.ts"
 
 /**
  * `liverc-ingest pause` / `resume`: the global kill switch (key `killswitch` of the KV bucket

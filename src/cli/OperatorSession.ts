@@ -1,10 +1,10 @@
 import { type Config, Effect, Fiber, Layer, Logger, Option, Scope } from "effect"
-import { KillSwitchLive, OperatorLive } from "../layers.ts"
-import { NatsConfig } from "../streams/NatsClient.ts"
-import { topologyConfigFields } from "../streams/Topology.ts"
-import { checkConfig } from "./ConfigCheck.ts"
-import { BadConfiguration, QueueUnreachable } from "./ExitCodes.ts"
+import { NatsConfig } from "../broker/NatsClient.ts"
+import { checkConfig } from "../config/ConfigCheck.ts"
 import { millisConfig } from "../config/DurationConfig.ts"
+import { KillSwitchLive, OperatorLive } from "../layers.ts"
+import { topologyConfigFields } from "../queue/Topology.ts"
+import { BadConfiguration, QueueUnreachable } from "../terminal/ExitCodes.ts"
 
 /**
  * How an operator command meets NATS. A service process waits for the broker as long as it

@@ -1,15 +1,16 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { workerSettingsConfigFields } from "../actors/WorkerSettings.ts"
+import { NatsConfig } from "../broker/NatsClient.ts"
+import { checkConfig } from "../config/ConfigCheck.ts"
 import { databaseConfig } from "../db/Database.ts"
 import { gatewayConfigFields } from "../http/GatewayConfig.ts"
+import { commandRulesConfigFields } from "../jobs/JobCommands.ts"
 import { GatewayAndWorkerLive } from "../layers.ts"
 import { metricsServerConfigFields } from "../observability/MetricsServer.ts"
 import { PipelineHandlers } from "../pipeline/PipelineHandlers.ts"
-import { NatsConfig } from "../streams/NatsClient.ts"
-import { topologyConfigFields } from "../streams/Topology.ts"
-import { checkConfig } from "./ConfigCheck.ts"
-import { runWorker } from "./WorkerCommand.ts"
+import { topologyConfigFields } from "../queue/Topology.ts"
+import { runService } from "./ServiceRunner.ts"
 
 /**
  * `liverc-ingest start` (`npm start`): everything a single-machine deployment runs, the gateway
@@ -21,9 +22,10 @@ export const startCommand = Command.make("start", {}, () =>
     ...gatewayConfigFields,
     ...workerSettingsConfigFields,
     ...metricsServerConfigFields,
+    ...commandRulesConfigFields,
     nats: NatsConfig,
     database: databaseConfig
-  }).pipe(Effect.andThen(runWorker(GatewayAndWorkerLive(PipelineHandlers))))).pipe(
+  }).pipe(Effect.andThen(runService(GatewayAndWorkerLive(PipelineHandlers))))).pipe(
   Command.withDescription(
     "Run the gateway (GATEWAY_HOST:GATEWAY_PORT) and a worker in one process on one NATS connection (NATS_URL), " +
       "against LiveRC and Postgres (DATABASE_URL), until SIGTERM"

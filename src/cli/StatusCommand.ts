@@ -1,10 +1,10 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { JobQueue } from "../streams/JobQueue.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
+import { NotFound, unreachable } from "../terminal/ExitCodes.ts"
+import { isInteractive, printJson, printJsonLine } from "../terminal/Terminal.ts"
 import { jobIdArgument, jobIdInput } from "./CommandInput.ts"
-import { NotFound, unreachable } from "./ExitCodes.ts"
 import { withQueue } from "./OperatorSession.ts"
-import { isInteractive, printJson, printJsonLine } from "./Terminal.ts"
 
 /** `liverc-ingest status <job-id>`: the job's status document (one KV read); exit 1 if unknown. */
 export const statusCommand = Command.make(

@@ -1,6 +1,5 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { newJobId } from "../jobs/JobIds.ts"
 import { trackSlugArgument, trackSlugInput } from "./CommandInput.ts"
 import { submitJob, waitFlag } from "./JobSubmission.ts"
 
@@ -10,7 +9,7 @@ const syncTracks = Command.make(
   "tracks",
   { wait: waitFlag },
   Effect.fn("SyncCommand.tracks")(function*({ wait }) {
-    yield* submitJob({ v: 1, job_id: newJobId(), kind: "sync_tracks", requested_at: new Date().toISOString() }, wait)
+    yield* submitJob({ kind: "sync_tracks" }, wait)
   })
 ).pipe(Command.withDescription("Queue a sync of LiveRC's track catalogue and every track's dashboard"))
 
@@ -19,10 +18,7 @@ const syncEvents = Command.make(
   { slug: trackSlugArgument, wait: waitFlag },
   Effect.fn("SyncCommand.events")(function*({ slug, wait }) {
     const track_slug = yield* trackSlugInput(slug)
-    yield* submitJob(
-      { v: 1, job_id: newJobId(), kind: "sync_events", track_slug, requested_at: new Date().toISOString() },
-      wait
-    )
+    yield* submitJob({ kind: "sync_events", track_slug }, wait)
   })
 ).pipe(Command.withDescription("Queue a sync of one track's event list"))
 

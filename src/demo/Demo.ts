@@ -1,21 +1,20 @@
-import { join, relative as relativePath } from "node:path"
 import { Config, ConfigProvider, Effect, Layer, Logger, Option, Redacted, References, Runtime, Schema } from "effect"
 import { CliError } from "effect/cli"
-import { ExitCode } from "../cli/ExitCodes.ts"
-import { formatElapsed, renderProgressLine } from "../cli/ProgressLine.ts"
-import { CLEAR_LINE, isInteractive, terminalWidth, writeOut } from "../cli/Terminal.ts"
+import { join, relative as relativePath } from "node:path"
+import { NatsConfig } from "../broker/NatsClient.ts"
 import { databaseConfig } from "../db/Database.ts"
 import { gatewayConfigFields } from "../http/GatewayConfig.ts"
-import { IngestEventCommand } from "../jobs/Commands.ts"
-import { newJobId } from "../jobs/JobIds.ts"
+import { defaultCommandRules, makeCommand } from "../jobs/JobCommands.ts"
 import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
 import { GatewayAndWorkerLive, StreamsLive } from "../layers.ts"
 import { PipelineHandlers } from "../pipeline/PipelineHandlers.ts"
+import { JetStreamJobQueue } from "../queue/JetStreamJobQueue.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
+import { QueuePosition } from "../queue/QueuePosition.ts"
 import { simulatorScoped } from "../sim/SimServer.ts"
-import { JetStreamJobQueue } from "../streams/JetStreamJobQueue.ts"
-import { JobQueue } from "../streams/JobQueue.ts"
-import { NatsConfig } from "../streams/NatsClient.ts"
-import { QueuePosition } from "../streams/QueuePosition.ts"
+import { ExitCode } from "../terminal/ExitCodes.ts"
+import { formatElapsed, renderProgressLine } from "../terminal/ProgressLine.ts"
+import { CLEAR_LINE, isInteractive, terminalWidth, writeOut } from "../terminal/Terminal.ts"
 import { embeddedDatabase } from "./EmbeddedDatabase.ts"
 import { localNats } from "./LocalNats.ts"
 import { freePort, isPortFree } from "./Ports.ts"
@@ -158,13 +157,9 @@ export const demoServices = Effect.gen(function*() {
   yield* say(`Gateway    ${gatewayUrl} (API docs ${gatewayUrl}/docs)`)
   yield* say("")
 
-  const command = Schema.decodeUnknownSync(IngestEventCommand)({
-    v: 1,
-    job_id: newJobId(),
-    kind: "ingest_event",
-    ...SAMPLE_EVENT,
-    requested_at: new Date().toISOString()
-  })
+  const command = yield* Effect.fromResult(makeCommand({ kind: "ingest_event", ...SAMPLE_EVENT }, defaultCommandRules)).pipe(
+    Effect.orDie
+  )
   yield* say(`Ingesting event ${SAMPLE_EVENT.event_id} (track ${SAMPLE_EVENT.track_slug}, depth ${SAMPLE_EVENT.depth})`)
   const final = yield* Effect.gen(function*() {
     const { job } = yield* (yield* JobQueue).enqueue(command)

@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs"
-import { createRequire } from "node:module"
-import { dirname, join, parse, resolve } from "node:path"
-import { userInfo } from "node:os"
 import { Effect, Runtime, Schema } from "effect"
 import { CliError } from "effect/cli"
-import { ExitCode } from "../cli/ExitCodes.ts"
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs"
+import { createRequire } from "node:module"
+import { userInfo } from "node:os"
+import { dirname, join, parse, resolve } from "node:path"
+import { ExitCode } from "../terminal/ExitCodes.ts"
 import { freePort } from "./Ports.ts"
 
 /**

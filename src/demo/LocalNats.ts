@@ -1,9 +1,9 @@
+import { Effect, Runtime, Schema } from "effect"
+import { CliError } from "effect/cli"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Runtime, Schema } from "effect"
-import { CliError } from "effect/cli"
-import { ExitCode } from "../cli/ExitCodes.ts"
+import { ExitCode } from "../terminal/ExitCodes.ts"
 import { isLoopback, isPortFree, isReachable, freePort } from "./Ports.ts"
 
 /**

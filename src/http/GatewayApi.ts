@@ -25,7 +25,8 @@ import { Ok } from "./Envelope.ts"
 
 /**
  * The gateway's HTTP contract: routes, request and response schemas, and the middlewares each
- * route runs through. Handlers live in GatewayHandlers.ts; OpenAPI is generated from this.
+ * route runs through. Handlers live in the *Endpoints.ts files beside it (IngestEndpoints, JobEndpoints,
+ * AdminEndpoints, SystemEndpoints); OpenAPI is generated from this.
  */
 
 /** Bodies are a few dozen bytes; anything near this is not a client of ours. */
@@ -136,7 +137,7 @@ export class IngestGroup extends HttpApiGroup.make("ingest")
       error: ServiceUnavailableWire
     }).annotateMerge(OpenApi.annotations({
       summary: "Discover a track's practice days in a date range",
-      description: "`from` <= `to`, at most 366 days."
+      description: "`from` <= `to`, at most PRACTICE_DISCOVERY_MAX_DAYS days (366 by default)."
     })).middleware(JsonBody)
   )
   .middleware(BearerAuth)

@@ -1,9 +1,9 @@
-import { Counter, Gauge, Histogram } from "prom-client"
 import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
+import { Counter, Gauge, Histogram } from "prom-client"
+import { jetStreamCall } from "../broker/JetStreamFailure.ts"
 import { registry } from "../observability/Metrics.ts"
-import { IngestStreams } from "../streams/IngestStreams.ts"
-import { jetStreamCall } from "../streams/JetStreamFailure.ts"
-import { INGEST_SUBJECTS } from "../streams/Topology.ts"
+import { IngestStreams } from "../queue/IngestStreams.ts"
+import { INGEST_SUBJECTS } from "../queue/Topology.ts"
 
 /**
  * What `/metrics` shows besides the other modules' metrics: the gateway's requests (labelled by

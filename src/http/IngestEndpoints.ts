@@ -1,39 +1,22 @@
-import { randomUUID } from "node:crypto"
-import { Clock, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import { EventReader } from "../db/EventReader.ts"
-import { type Command, JobId } from "../jobs/Commands.ts"
-import type { PracticeDate } from "../liverc/LiveRcIds.ts"
-import { JobQueue } from "../streams/JobQueue.ts"
+import { type CommandRequest, type InvalidCommand, JobCommands } from "../jobs/JobCommands.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
 import { InvalidRequest, NotFound } from "./ApiErrors.ts"
 import { ok } from "./Envelope.ts"
 import { GatewayApi } from "./GatewayApi.ts"
 import { NatsLink } from "./NatsLink.ts"
 import { databaseUnavailable, queueFull, queueUnavailable } from "./QueueFailures.ts"
 
-/** The routes that enqueue work: each builds one command and answers 202 with its job. */
+/**
+ * The routes that enqueue work: each asks JobCommands for one command (ids, defaults and the
+ * rules that span fields live there) and answers 202 with its job.
+ */
 
-/** A practice discovery reads about one month page per 30 days; a year is plenty for one job. */
-export const MAX_PRACTICE_RANGE_DAYS = 366
-
-const DAY_MILLIS = 86_400_000
-
-/** Days from `from` to `to`, both included; both are validated calendar dates. */
-export const rangeDays = (from: PracticeDate, to: PracticeDate): number =>
-  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MILLIS) + 1
-
-export const checkPracticeRange = (from: PracticeDate, to: PracticeDate): Effect.Effect<void, InvalidRequest> => {
-  if (to < from) return Effect.fail(InvalidRequest.field("to", `${to} is before from (${from})`))
-  const days = rangeDays(from, to)
-  return days > MAX_PRACTICE_RANGE_DAYS
-    ? Effect.fail(InvalidRequest.field("to", `the range spans ${days} days; at most ${MAX_PRACTICE_RANGE_DAYS}`))
-    : Effect.void
-}
-
-/** Server-side job ids only: a UUID v4 fits JobId, and no client can pick (or guess) another's. */
-export const newJobId = (): JobId => JobId.make(randomUUID())
-
-const DEFAULT_DEPTH = "laps_full" as const
+/** A rule the command broke, as the client spelled the field. */
+const refused = (error: InvalidCommand) =>
+  Effect.fail(error.field === null ? InvalidRequest.of(error.reason) : InvalidRequest.field(error.field, error.reason))
 
 export const IngestEndpoints = HttpApiBuilder.group(
   GatewayApi,
@@ -42,14 +25,12 @@ export const IngestEndpoints = HttpApiBuilder.group(
     const queue = yield* JobQueue
     const events = yield* EventReader
     const link = yield* NatsLink
+    const commands = yield* JobCommands
 
-    const envelope = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      return { v: 1 as const, job_id: newJobId(), requested_at: new Date(now).toISOString() }
-    })
-
-    const enqueue = (command: Command) =>
-      link.whenUp(queue.enqueue(command)).pipe(
+    const enqueue = (request: CommandRequest) =>
+      commands.make(request).pipe(
+        Effect.catch(refused),
+        Effect.flatMap((command) => link.whenUp(queue.enqueue(command))),
         Effect.map(({ deduplicated, job }) => ok({ ...job, deduplicated })),
         Effect.catchTags({ QueueFull: queueFull, QueueUnavailable: queueUnavailable })
       )
@@ -64,38 +45,29 @@ export const IngestEndpoints = HttpApiBuilder.group(
               `POST /api/v1/events/ingest {"track_slug": "<the track's slug>", "source_event_id": "${params.eventId}"}`
           })
         }
-        return yield* enqueue({
-          ...(yield* envelope),
-          kind: "ingest_event",
-          event_id: params.eventId,
-          track_slug: slug.value,
-          depth: payload?.depth ?? DEFAULT_DEPTH
-        })
+        return yield* enqueue({ kind: "ingest_event", event_id: params.eventId, track_slug: slug.value, depth: payload?.depth })
       }),
       ingestTrackEvent: Effect.fn("Gateway.ingestTrackEvent")(function*({ payload }) {
         return yield* enqueue({
-          ...(yield* envelope),
           kind: "ingest_event",
           event_id: payload.source_event_id,
           track_slug: payload.track_slug,
-          depth: payload.depth ?? DEFAULT_DEPTH
+          depth: payload.depth
         })
       }),
       syncTracks: Effect.fn("Gateway.syncTracks")(function*() {
-        return yield* enqueue({ ...(yield* envelope), kind: "sync_tracks" })
+        return yield* enqueue({ kind: "sync_tracks" })
       }),
       syncEvents: Effect.fn("Gateway.syncEvents")(function*({ params }) {
-        return yield* enqueue({ ...(yield* envelope), kind: "sync_events", track_slug: params.slug })
+        return yield* enqueue({ kind: "sync_events", track_slug: params.slug })
       }),
       discoverPractice: Effect.fn("Gateway.discoverPractice")(function*({ params, payload }) {
-        yield* checkPracticeRange(payload.from, payload.to)
         return yield* enqueue({
-          ...(yield* envelope),
           kind: "discover_practice",
           track_slug: params.slug,
           from: payload.from,
           to: payload.to,
-          ...(payload.depth === undefined ? {} : { depth: payload.depth })
+          depth: payload.depth
         })
       })
     })

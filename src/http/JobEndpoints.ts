@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { JobQueue } from "../streams/JobQueue.ts"
+import { JobQueue } from "../queue/JobQueue.ts"
 import { ok } from "./Envelope.ts"
 import { GatewayApi } from "./GatewayApi.ts"
 import { NatsLink } from "./NatsLink.ts"

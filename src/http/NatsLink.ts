@@ -1,6 +1,6 @@
 import { Context, Effect, Layer } from "effect"
-import { onConnectionStatus } from "../streams/ConnectionStatus.ts"
-import { IngestStreams } from "../streams/IngestStreams.ts"
+import { onConnectionStatus } from "../broker/ConnectionStatus.ts"
+import { IngestStreams } from "../queue/IngestStreams.ts"
 import { ServiceUnavailable } from "./ApiErrors.ts"
 
 /**

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { PersistenceError } from "../db/PersistenceError.ts"
-import type { JobAlreadyFinished, JobNotFound, QueueFull, QueueUnavailable } from "../streams/JobQueue.ts"
+import type { JobAlreadyFinished, JobNotFound, QueueFull, QueueUnavailable } from "../queue/JobQueue.ts"
 import { Conflict, NotFound, ServiceUnavailable } from "./ApiErrors.ts"
 
 /** How the gateway answers the queue's and the database's typed failures. */

@@ -1,7 +1,7 @@
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { IngestStreams } from "../streams/IngestStreams.ts"
-import { jetStreamCall } from "../streams/JetStreamFailure.ts"
+import { jetStreamCall } from "../broker/JetStreamFailure.ts"
+import { IngestStreams } from "../queue/IngestStreams.ts"
 import { NatsLink } from "./NatsLink.ts"
 
 /**

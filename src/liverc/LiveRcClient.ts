@@ -1,12 +1,12 @@
 import { type Cause, Config, Context, Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { Counter, Histogram } from "prom-client"
-import { registry } from "../observability/Metrics.ts"
-import { AdaptiveConcurrency } from "../pipeline/AdaptiveConcurrency.ts"
-import type { FetchOutcome } from "../pipeline/AimdPolicy.ts"
-import { HostThrottle } from "../streams/HostThrottle.ts"
-import { PageKind, type PageRequest } from "./LiveRcUrls.ts"
 import { millisConfig } from "../config/DurationConfig.ts"
+import { registry } from "../observability/Metrics.ts"
+import { AdaptiveConcurrency } from "../throttle/AdaptiveConcurrency.ts"
+import type { FetchOutcome } from "../throttle/AimdPolicy.ts"
+import { HostThrottle } from "../throttle/HostThrottle.ts"
+import { PageKind, type PageRequest } from "./LiveRcUrls.ts"
 
 /**
  * The only HTTP client that talks to LiveRC. Each attempt holds a permit of the host's adaptive

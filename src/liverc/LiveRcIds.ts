@@ -69,6 +69,4 @@ const validator = <S extends Schema.Codec<any, string>>(schema: S, field: string
 
 export const validateTrackSlug = validator(TrackSlug, "track slug")
 export const validateLiveRcId = validator(LiveRcId, "LiveRC id")
-export const validateDepth = validator(IngestDepth, "depth")
 export const validatePracticeDate = validator(PracticeDate, "date")
-export const validatePracticeMonth = validator(PracticeMonth, "month")

@@ -1,5 +1,5 @@
 import { Cache, Config, Context, Duration, Effect, Exit, Layer } from "effect"
-import { HostThrottle } from "../streams/HostThrottle.ts"
+import { HostThrottle } from "../throttle/HostThrottle.ts"
 
 import { LiveRcClient, LiveRcClientConfig } from "./LiveRcClient.ts"
 import type { TrackSlug } from "./LiveRcIds.ts"

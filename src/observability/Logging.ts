@@ -1,5 +1,5 @@
 import { Config, Effect, Layer, Logger, type LogLevel, Option, Redacted, References, Schema, SchemaTransformation } from "effect"
-import { checkConfig, type InvalidConfiguration } from "../cli/ConfigCheck.ts"
+import { checkConfig, type InvalidConfiguration } from "../config/ConfigCheck.ts"
 
 /**
  * How long-running processes (worker, gateway, simulator) log: one JSON document per line on

@@ -11,12 +11,12 @@ import { LiveRcClient, type LiveRcFetchError, type PageResponse } from "../liver
 import type { IngestDepth, LiveRcId, TrackSlug } from "../liverc/LiveRcIds.ts"
 import type { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
-import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
+import { parseRaceResult } from "../liverc/RaceResultParser.ts"
+import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { EntryList } from "../liverc/models/EntryList.ts"
 import type { EventPage } from "../liverc/models/EventPage.ts"
-import { parseRaceResult } from "../liverc/RaceResultParser.ts"
-import { AdaptiveConcurrencyConfig } from "./AdaptiveConcurrency.ts"
+import { AdaptiveConcurrencyConfig } from "../throttle/AdaptiveConcurrency.ts"
 import { persistenceFailure, retryWrites, WriteRetryConfig } from "./JobFailures.ts"
 
 /**

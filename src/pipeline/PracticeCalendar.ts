@@ -1,3 +1,4 @@
+import { rangeDays } from "../jobs/JobCommands.ts"
 import type { PracticeDate, PracticeMonth } from "../liverc/LiveRcIds.ts"
 
 /**
@@ -11,8 +12,9 @@ const dayNumber = (date: PracticeDate): number => Date.parse(`${date}T00:00:00Z`
 
 const dateOf = (day: number) => new Date(day * DAY_MILLIS).toISOString().slice(0, 10) as PracticeDate
 
+
 /** Number of days from `from` to `to`, both included; 0 when `to` is before `from`. */
-export const rangeLength = (from: PracticeDate, to: PracticeDate): number => Math.max(0, dayNumber(to) - dayNumber(from) + 1)
+export const rangeLength = (from: PracticeDate, to: PracticeDate): number => Math.max(0, rangeDays(from, to))
 
 /** Every day from `from` to `to`, both included, in order. */
 export const daysOf = (from: PracticeDate, to: PracticeDate): ReadonlyArray<PracticeDate> => {

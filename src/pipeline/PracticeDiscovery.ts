@@ -6,16 +6,16 @@ import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import type { LiveRcId, PracticeDate, PracticeMonth } from "../liverc/LiveRcIds.ts"
 import type { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
-import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import { parsePracticeDay } from "../liverc/PracticeDayParser.ts"
 import { parsePracticeMonth } from "../liverc/PracticeMonthParser.ts"
 import { parsePracticeSession } from "../liverc/PracticeSessionParser.ts"
+import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 
-import { PracticeNegativeCache } from "../streams/PracticeNegativeCache.ts"
+import { PracticeNegativeCache } from "./PracticeNegativeCache.ts"
 import { boundedIntConfig } from "../config/IntConfig.ts"
 import { describeFailure, FAILURE_SAMPLE, fetchBody, persistenceFailure, retryWrites, WriteRetryConfig } from "./JobFailures.ts"
-import { daysOf, isOverEverywhere, monthOf, monthsOf, rangeLength } from "./PracticeCalendar.ts"
+import { daysOf, isOverEverywhere, monthOf, monthsOf } from "./PracticeCalendar.ts"
 import { millisConfig } from "../config/DurationConfig.ts"
 
 /**
@@ -33,8 +33,6 @@ export const PracticeDiscoveryConfig = Config.all({
   concurrency: boundedIntConfig("PRACTICE_DISCOVERY_CONCURRENCY", 1, 64, 4),
   /** How long one practice page may take, throttle wait and retries included. */
   pageTimeoutMillis: millisConfig("PRACTICE_DAY_TIMEOUT", 100, 600_000, 10_000),
-  /** Longest range one command may ask for. */
-  maxDays: boundedIntConfig("PRACTICE_DISCOVERY_MAX_DAYS", 1, 3660, 366),
   writeRetryWindow: WriteRetryConfig
 })
 
@@ -120,19 +118,7 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
           const slug = command.track_slug
           const depth = command.depth ?? "summary"
           yield* Effect.annotateCurrentSpan({ track: slug, from: command.from, to: command.to })
-          const length = rangeLength(command.from, command.to)
-          if (length === 0) {
-            return yield* new TerminalJobError({
-              code: "INVALID_RANGE",
-              message: `from ${command.from} is after to ${command.to}`
-            })
-          }
-          if (length > config.maxDays) {
-            return yield* new TerminalJobError({
-              code: "RANGE_TOO_LONG",
-              message: `${length} days asked for; at most ${config.maxDays} (PRACTICE_DISCOVERY_MAX_DAYS) per discovery`
-            })
-          }
+          // The range was checked against PRACTICE_DISCOVERY_MAX_DAYS before the job ran (JobCommands).
           yield* robots.refreshTrack(slug)
           const days = daysOf(command.from, command.to)
           const inRange = new Set<string>(days)

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { Command } from "../../src/jobs/Commands.ts"
-import { JobQueue } from "../../src/streams/JobQueue.ts"
+import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 import { makeQueueClient, type QueueClient, queueEnv, scriptedJob } from "../support/QueueHarness.ts"
 import { sleep, waitForStatus } from "../support/QueueProbe.ts"

@@ -1,11 +1,11 @@
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
+import { topologyFiles } from "../../src/cli/TopologyExport.ts"
 import { Command, commandSubject, JobKind } from "../../src/jobs/Commands.ts"
-import { PRACTICE_NEGATIVE_BUCKET } from "../../src/streams/PracticeNegativeCache.ts"
-import { isEngagedValue } from "../../src/streams/KillSwitch.ts"
-import { bucketKey, CLOCK_KEY, KILL_SWITCH_KEY, THROTTLE_BUCKET } from "../../src/streams/ThrottleBucket.ts"
-import { JOBS_BUCKET, WORKERS_CONSUMER } from "../../src/streams/Topology.ts"
-import { topologyFiles } from "../../src/streams/TopologyExport.ts"
+import { PRACTICE_NEGATIVE_BUCKET } from "../../src/pipeline/PracticeNegativeCache.ts"
+import { JOBS_BUCKET, WORKERS_CONSUMER } from "../../src/queue/Topology.ts"
+import { isEngagedValue } from "../../src/throttle/KillSwitch.ts"
+import { bucketKey, CLOCK_KEY, KILL_SWITCH_KEY, THROTTLE_BUCKET } from "../../src/throttle/ThrottleBucket.ts"
 import { guidePublishes, guideResourceCommands, readGuide, shellWords } from "../support/GuideCommands.ts"
 
 const decodeCommand = Schema.decodeUnknownSync(Schema.fromJsonString(Command))

@@ -18,7 +18,8 @@ import { labelValues, sample, seededDatabase, STORED_TRACK } from "./GatewayRig.
 const TOKEN = "gateway-test-token-0123456789"
 const STORED_EVENT = "486677"
 const STORED_EVENT_2 = "486678"
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+/** The one job id format (JobCommands.newJobId), whoever made the command. */
+const JOB_ID = /^job-[A-Za-z0-9_-]{16}$/
 
 describe("liverc-ingest gateway", () => {
   let nats: NatsTestServer
@@ -67,7 +68,7 @@ describe("liverc-ingest gateway", () => {
           deduplicated: false
         }
       })
-      expect(answer.body.data.job_id).toMatch(UUID)
+      expect(answer.body.data.job_id).toMatch(JOB_ID)
     })
 
     it("takes the depth from the optional body", async () => {

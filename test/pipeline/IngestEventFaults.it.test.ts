@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { eventLockKey } from "../../src/db/AdvisoryLock.ts"
 import type { JobStatus } from "../../src/jobs/JobStatus.ts"
-import { IngestStreams } from "../../src/streams/IngestStreams.ts"
+import { IngestStreams } from "../../src/queue/IngestStreams.ts"
 import {
   type CliWorker,
   eventually,

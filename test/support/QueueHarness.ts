@@ -1,7 +1,11 @@
-import { randomBytes } from "node:crypto"
 import { ConfigProvider, Layer, ManagedRuntime, Schema } from "effect"
+import { randomBytes } from "node:crypto"
 import { type Command, Command as CommandSchema } from "../../src/jobs/Commands.ts"
-import { JobQueueLive } from "../../src/layers.ts"
+import { StreamsLive } from "../../src/layers.ts"
+import { JetStreamJobQueue } from "../../src/queue/JetStreamJobQueue.ts"
+import { JobListing } from "../../src/queue/JobListing.ts"
+import { QueuePosition } from "../../src/queue/QueuePosition.ts"
+import { StatusKeeper } from "../../src/queue/StatusKeeper.ts"
 
 /**
  * The client side of queue tests: a JobQueue (plus the stream handles) on its own NATS
@@ -22,8 +26,17 @@ export const queueEnv = (natsUrl: string, overrides: Record<string, string> = {}
   ...overrides
 })
 
+/**
+ * The JobQueue service as a gateway holds it, with the keeper of queued statuses; also exposes
+ * QueuePosition, StatusKeeper and JobListing (operator listings) and the streams.
+ */
+const JobQueueClient = Layer.mergeAll(JetStreamJobQueue.layer, StatusKeeper.run).pipe(
+  Layer.provideMerge(Layer.mergeAll(QueuePosition.layer, StatusKeeper.layer, JobListing.layer)),
+  Layer.provideMerge(StreamsLive("test"))
+)
+
 export const makeQueueClient = (env: Record<string, string>) =>
-  ManagedRuntime.make(JobQueueLive("test").pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))))
+  ManagedRuntime.make(JobQueueClient.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))))
 
 export type QueueClient = ReturnType<typeof makeQueueClient>
 

@@ -1,8 +1,8 @@
 import { Effect, Option } from "effect"
 import type { JobStatus } from "../../src/jobs/JobStatus.ts"
-import { IngestStreams } from "../../src/streams/IngestStreams.ts"
-import { JobStatusStore } from "../../src/streams/JobStatusStore.ts"
-import { DLQ_STREAM, INGEST_STREAM } from "../../src/streams/Topology.ts"
+import { IngestStreams } from "../../src/queue/IngestStreams.ts"
+import { JobStatusStore } from "../../src/queue/JobStatusStore.ts"
+import { DLQ_STREAM, INGEST_STREAM } from "../../src/queue/Topology.ts"
 import type { QueueClient } from "./QueueHarness.ts"
 
 /** Reads what tests assert on: job statuses, what is left in INGEST, what reached the DLQ. */

@@ -1,5 +1,5 @@
-import { writeSync } from "node:fs"
 import { Effect, Layer } from "effect"
+import { writeSync } from "node:fs"
 import { JobHandlers, RetryableJobError, TerminalJobError } from "../../src/actors/JobHandler.ts"
 import type { IngestEventCommand } from "../../src/jobs/Commands.ts"
 
@@ -55,9 +55,16 @@ const scripted = (command: IngestEventCommand, attempt: number, reportProgress: 
   }
 }
 
+/** Only `ingest_event` commands carry a script; the other kinds are not used by queue tests. */
+const unscripted = (command: { readonly kind: string }) =>
+  Effect.fail(new TerminalJobError({ code: "TEST_UNSCRIPTED", message: `no test script for ${command.kind} jobs` }))
+
 export const TestHandlers = Layer.succeed(
   JobHandlers,
   JobHandlers.fromMap({
+    sync_tracks: unscripted,
+    sync_events: unscripted,
+    discover_practice: unscripted,
     ingest_event: (command, context) =>
       command.track_slug === "noop" ? Effect.succeed({}) : Effect.gen(function*() {
         emit({ ev: "start", job: command.job_id, attempt: context.attempt })

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { runWorker } from "../../src/cli/WorkerCommand.ts"
+import { runService } from "../../src/cli/ServiceRunner.ts"
 import { WorkerLive } from "../../src/layers.ts"
 import { emit, TestHandlers } from "./TestHandlers.ts"
 
@@ -13,7 +13,7 @@ const Ready = Layer.effectDiscard(Effect.sync(() => emit({ ev: "ready" }))).pipe
 )
 
 Effect.runFork(
-  runWorker(Ready).pipe(
+  runService(Ready).pipe(
     Effect.catchCause((cause) =>
       Effect.sync(() => {
         process.stderr.write(`test worker failed: ${String(cause)}\n`)

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import type { ThrottleGroupStatus } from "../../src/streams/HostThrottle.ts"
+import type { ThrottleGroupStatus } from "../../src/throttle/HostThrottle.ts"
 import type { WorkerOptions } from "./throttleWorker.ts"
 
 /**

@@ -1,6 +1,6 @@
 import { Clock, Duration, Effect, Fiber, Layer } from "effect"
-import { HostThrottle } from "../../src/streams/HostThrottle.ts"
-import { NatsClient } from "../../src/streams/NatsClient.ts"
+import { NatsClient } from "../../src/broker/NatsClient.ts"
+import { HostThrottle } from "../../src/throttle/HostThrottle.ts"
 
 /**
  * A worker process for the throttle tests and benchmark: HostThrottle (configured from the

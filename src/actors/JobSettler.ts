@@ -1,0 +1,92 @@
+import { Effect, Option } from "effect"
+import type { JetStreamFailure } from "../broker/JetStreamFailure.ts"
+import type { JobStatus } from "../jobs/JobStatus.ts"
+import { toCancelled, toCompleted, toFailed, toRequeued, toRetrying } from "../jobs/JobTransitions.ts"
+import type { JobOutcome } from "../observability/WorkerMetrics.ts"
+import type { DeadLetter } from "../queue/DeadLetter.ts"
+import type { Delivery } from "../queue/Delivery.ts"
+import type { JobStatusStore } from "../queue/JobStatusStore.ts"
+import { now, type RunningJob, transition } from "./RunningJob.ts"
+import type { Settlement } from "./Settlement.ts"
+
+/**
+ * Carries out a Settlement: the status write (CAS, from `running`), then the message's ack, nak
+ * or term, with a dead-letter copy first where the job failed. A cancel that landed meanwhile
+ * wins over any outcome but completion's ack: the job then ends cancelled and its message termed.
+ */
+
+export interface JobSettler {
+  readonly settle: (job: RunningJob, settlement: Settlement) => Effect.Effect<JobOutcome, JetStreamFailure>
+  /** A delivery of a job that already ended: make the message go away for good. */
+  readonly settleFinished: (status: JobStatus, delivery: Delivery) => Effect.Effect<void, JetStreamFailure>
+}
+
+export const makeJobSettler = (store: JobStatusStore["Service"], deadLetter: DeadLetter["Service"]): JobSettler => {
+  const cancelledMeanwhile = (job: RunningJob): Effect.Effect<JobOutcome> =>
+    Effect.sync(() => {
+      job.delivery.term()
+      return "cancelled" as const
+    })
+
+  const settle = (job: RunningJob, settlement: Settlement): Effect.Effect<JobOutcome, JetStreamFailure> =>
+    Effect.gen(function*() {
+      const { delivery, jobId } = job
+      switch (settlement._tag) {
+        case "Complete": {
+          const result = yield* transition(store, job, (s) => toCompleted(s, settlement.result, now()))
+          if (Option.isSome(result) && !result.value.changed && result.value.status.status === "cancelled") {
+            return yield* cancelledMeanwhile(job)
+          }
+          delivery.ack()
+          return "completed" as const
+        }
+        case "Retry": {
+          const result = yield* transition(store, job, (s) => toRetrying(s, settlement.code, settlement.message, now()))
+          if (Option.isSome(result) && !result.value.changed) return yield* cancelledMeanwhile(job)
+          delivery.nak(settlement.delayMillis)
+          yield* Effect.logWarning(
+            `job ${jobId} attempt ${delivery.deliveryCount} failed (${settlement.code}); retry in ${settlement.delayMillis} ms`
+          )
+          return "retried" as const
+        }
+        case "Fail": {
+          const result = yield* transition(store, job, (s) => toFailed(s, settlement.code, settlement.message, now()))
+          if (Option.isSome(result) && !result.value.changed && result.value.status.status !== "failed") {
+            return yield* cancelledMeanwhile(job)
+          }
+          yield* deadLetter.fromDelivery(delivery, {
+            code: settlement.code,
+            message: settlement.message,
+            attempts: delivery.deliveryCount
+          })
+          return "failed" as const
+        }
+        case "Cancel": {
+          yield* transition(store, job, (s) => toCancelled(s, now()))
+          delivery.term()
+          yield* Effect.logInfo(`job ${jobId} cancelled while running`)
+          return "cancelled" as const
+        }
+        case "HandBack": {
+          yield* transition(store, job, (s) => toRequeued(s, now()))
+          delivery.nak()
+          yield* Effect.logInfo(`job ${jobId} handed back at shutdown`)
+          return "requeued" as const
+        }
+      }
+    })
+
+  const settleFinished = (status: JobStatus, delivery: Delivery) =>
+    status.status === "completed"
+      ? Effect.sync(() => delivery.ack())
+      : status.status === "failed"
+      // It failed, but the copy to the DLQ or the term did not happen (worker died in between).
+      ? deadLetter.fromDelivery(delivery, {
+        code: status.error_code ?? "FAILED",
+        message: status.error_message ?? "failed",
+        attempts: delivery.deliveryCount
+      })
+      : Effect.sync(() => delivery.term())
+
+  return { settle, settleFinished }
+}

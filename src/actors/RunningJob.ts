@@ -1,0 +1,46 @@
+import { Effect, type Fiber, Option } from "effect"
+import type { JetStreamFailure } from "../broker/JetStreamFailure.ts"
+import type { Command } from "../jobs/Commands.ts"
+import type { JobStatus } from "../jobs/JobStatus.ts"
+import { toRunning } from "../jobs/JobTransitions.ts"
+import type { Delivery } from "../queue/Delivery.ts"
+import type { JobStatusStore, Modified, StoredStatus } from "../queue/JobStatusStore.ts"
+import type { JobFailure, JobResult } from "./JobHandler.ts"
+import type { StopReason } from "./Settlement.ts"
+
+/** A job an actor of this process runs: what the heartbeat, a cancel and the settler act on. */
+export interface RunningJob {
+  readonly jobId: string
+  readonly command: Command
+  readonly delivery: Delivery
+  /** The status as this actor last wrote or read it: the first CAS of a transition starts here. */
+  latest: StoredStatus | undefined
+  readonly startedAt: number
+  /** Set once the running write was started (or was not needed); resolves when it is stored. */
+  runningMark: Effect.Effect<void> | undefined
+  stopReason: StopReason | undefined
+  fiber: Fiber.Fiber<JobResult, JobFailure> | undefined
+}
+
+export const now = () => new Date().toISOString()
+
+/**
+ * A status change made by the actor that holds the delivery. Every one starts from `running` with
+ * this delivery's attempt counted, so the outcome is the same whether the `running` write itself
+ * happened (jobs done quickly skip it) or not.
+ */
+export const transition = (
+  store: JobStatusStore["Service"],
+  job: RunningJob,
+  f: (current: JobStatus) => JobStatus | undefined
+): Effect.Effect<Option.Option<Modified>, JetStreamFailure> =>
+  store.modify(job.jobId, (current) => {
+    const running = toRunning(current, job.delivery.deliveryCount, now())
+    return running === undefined ? undefined : f(running)
+  }, job.latest).pipe(
+    Effect.tap((result) =>
+      Effect.sync(() => {
+        if (Option.isSome(result)) job.latest = result.value
+      })
+    )
+  )

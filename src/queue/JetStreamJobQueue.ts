@@ -1,0 +1,150 @@
+import type { StoredMsg } from "@nats-io/jetstream"
+import { Effect, Layer, Option } from "effect"
+import { ApiCode, isPerSubjectLimit, isStreamFull, type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
+import { type Command, commandSubject, decodeCommandJson, type JobId } from "../jobs/Commands.ts"
+import { isTerminal, type JobState, type JobStatus } from "../jobs/JobStatus.ts"
+import { queuedStatus, toCancelled } from "../jobs/JobTransitions.ts"
+import { IngestStreams } from "./IngestStreams.ts"
+import { JobAlreadyFinished, JobNotFound, JobQueue, QueueFull, QueueUnavailable } from "./JobQueue.ts"
+import { JobStatusStore } from "./JobStatusStore.ts"
+import { QueuePosition } from "./QueuePosition.ts"
+import { CANCEL_SUBJECT } from "./Topology.ts"
+
+/**
+ * JobQueue on JetStream. Dedupe is the stream's: one subject per dedupe key with
+ * `max_msgs_per_subject: 1` + discard-new-per-subject, so a second publish for a key whose job is
+ * queued or running is refused by the server itself, atomically, across any number of gateways.
+ * The refused caller then reads the live job's command by subject and answers with that job.
+ */
+
+/** A slot frees as soon as any worker finishes a job; clients come back a little later. */
+const QUEUE_FULL_RETRY_AFTER_SECONDS = 5
+/** How often a refused publish looks again when the live job was just finishing. */
+const LIVE_JOB_RETRIES = 40
+const LIVE_JOB_RETRY_DELAY = "25 millis"
+
+const now = () => new Date().toISOString()
+
+type PublishOutcome =
+  | { readonly _tag: "Published"; readonly seq: number }
+  | { readonly _tag: "KeyTaken" }
+
+export const make = Effect.gen(function*() {
+  const { nats, topology } = yield* IngestStreams
+  const store = yield* JobStatusStore
+  const position = yield* QueuePosition
+  const unavailable = (failure: JetStreamFailure) => new QueueUnavailable({ reason: failure.message })
+
+  const withPosition = (status: JobStatus): Effect.Effect<JobStatus, JetStreamFailure> =>
+    status.status === "queued" && status.stream_seq !== null
+      ? Effect.map(position.of(status.stream_seq), (queue_position) => ({ ...status, queue_position }))
+      : Effect.succeed(status)
+
+  const publish = (command: Command): Effect.Effect<PublishOutcome, QueueFull | QueueUnavailable> =>
+    jetStreamCall(
+      "enqueue",
+      () => nats.js.publish(commandSubject(command), JSON.stringify(command), { msgID: command.job_id })
+    ).pipe(
+      Effect.map((ack): PublishOutcome => ({ _tag: "Published", seq: ack.seq })),
+      Effect.catchIf(isPerSubjectLimit, () => Effect.succeed<PublishOutcome>({ _tag: "KeyTaken" })),
+      Effect.catchIf(isStreamFull, () => Effect.fail(new QueueFull({ retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS }))),
+      Effect.mapError((e) => e._tag === "JetStreamFailure" ? unavailable(e) : e)
+    )
+
+  /** The command currently holding the key's subject, read directly (no consumer involved). */
+  const liveCommand = (subject: string) =>
+    jetStreamCall("live job lookup", () => nats.jsm.direct.getMessage(topology.ingest.name, { last_by_subj: subject }))
+      .pipe(
+        Effect.flatMap((msg: StoredMsg | null) =>
+          msg === null
+            ? Effect.succeed(Option.none<{ command: Command; msg: StoredMsg }>())
+            : decodeCommandJson(msg.string()).pipe(
+              Effect.map((command) => Option.some({ command, msg })),
+              // A hand-published, invalid command holds the key until a worker dead-letters it.
+              Effect.catch(() => Effect.succeed(Option.none<{ command: Command; msg: StoredMsg }>()))
+            )
+        )
+      )
+
+  const statusOrSynthesized = (command: Command, seq: number, time: Date) =>
+    store.get(command.job_id).pipe(
+      // Its enqueuer has published but not yet written the status: answer from the command.
+      Effect.map(Option.match({
+        onNone: () => queuedStatus(command, seq, time.toISOString()),
+        onSome: (stored) => stored.status
+      }))
+    )
+
+  const enqueue = Effect.fn("JobQueue.enqueue")(function*(command: Command) {
+    const subject = commandSubject(command)
+    for (let attempt = 0;; attempt++) {
+      const outcome = yield* publish(command)
+      if (outcome._tag === "Published") {
+        const status = queuedStatus(command, outcome.seq, now())
+        // create, never put: a fast worker may already have written `running` over it.
+        const created = yield* store.create(status).pipe(Effect.mapError(unavailable))
+        const current = Option.isSome(created)
+          ? status
+          : Option.getOrElse(
+            Option.map(yield* store.get(command.job_id).pipe(Effect.mapError(unavailable)), (s) => s.status),
+            () => status
+          )
+        return { job: yield* withPosition(current).pipe(Effect.mapError(unavailable)), deduplicated: false }
+      }
+      const live = yield* liveCommand(subject).pipe(Effect.mapError(unavailable))
+      const finalAttempt = attempt >= LIVE_JOB_RETRIES
+      if (Option.isNone(live)) {
+        // The live job finished between our publish and the lookup: try to become the job.
+        if (finalAttempt) return yield* new QueueUnavailable({ reason: `the job for ${subject} keeps changing` })
+        yield* Effect.sleep(LIVE_JOB_RETRY_DELAY)
+        continue
+      }
+      const { command: liveCmd, msg } = live.value
+      const status = yield* statusOrSynthesized(liveCmd, msg.seq, msg.time).pipe(Effect.mapError(unavailable))
+      if (isTerminal(status.status) && !finalAttempt) {
+        // Finished a moment ago; its message is about to leave the stream.
+        yield* Effect.sleep(LIVE_JOB_RETRY_DELAY)
+        continue
+      }
+      return {
+        job: yield* withPosition(status).pipe(Effect.mapError(unavailable)),
+        deduplicated: liveCmd.job_id !== command.job_id
+      }
+    }
+  })
+
+  const get = Effect.fn("JobQueue.get")(function*(jobId: JobId) {
+    const stored = yield* store.get(jobId).pipe(Effect.mapError(unavailable))
+    if (Option.isNone(stored)) return yield* new JobNotFound({ jobId })
+    return yield* withPosition(stored.value.status).pipe(Effect.mapError(unavailable))
+  })
+
+  const cancel = Effect.fn("JobQueue.cancel")(function*(jobId: JobId) {
+    let previous: JobState | undefined
+    const result = yield* store.modify(jobId, (current) => {
+      previous = current.status
+      return toCancelled(current, now())
+    }).pipe(Effect.mapError(unavailable))
+    if (Option.isNone(result)) return yield* new JobNotFound({ jobId })
+    const { changed, status } = result.value
+    if (!changed) return yield* new JobAlreadyFinished({ jobId, status: status.status })
+    if (previous === "queued" && status.stream_seq !== null) {
+      // Take it out of the queue; if a worker got it meanwhile, it sees `cancelled` and terms it.
+      yield* jetStreamCall("cancel delete", () => nats.jsm.streams.deleteMessage(topology.ingest.name, status.stream_seq!, false))
+        .pipe(
+          Effect.catchIf((f) => f.code === ApiCode.noMessageFound, () => Effect.void),
+          Effect.mapError(unavailable)
+        )
+    }
+    // The worker running it interrupts at once; one listening nowhere sees the status on its heartbeat.
+    nats.nc.publish(CANCEL_SUBJECT, jobId)
+    return status
+  })
+
+  return JobQueue.of({ enqueue, get, cancel })
+})
+
+export const JetStreamJobQueue = {
+  /** Needs IngestStreams, JobStatusStore and QueuePosition. */
+  layer: Layer.effect(JobQueue, make)
+}

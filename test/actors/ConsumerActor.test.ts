@@ -1,0 +1,210 @@
+import { Deferred, Effect, Fiber, Layer, References } from "effect"
+import { describe, expect, it } from "vitest"
+import { makeConsumerActor } from "../../src/actors/ConsumerActor.ts"
+import { JobHandlers, RetryableJobError, TerminalJobError } from "../../src/actors/JobHandler.ts"
+import { WorkerSettings } from "../../src/actors/WorkerSettings.ts"
+import { type Command, commandSubject, type IngestEventCommand } from "../../src/jobs/Commands.ts"
+import { defaultCommandRules, JobCommands } from "../../src/jobs/JobCommands.ts"
+import { queuedStatus } from "../../src/jobs/JobTransitions.ts"
+import { defaultTopologySettings, Topology } from "../../src/queue/Topology.ts"
+import { inMemoryDeadLetter, inMemoryStatusStore, recordedDelivery } from "../support/InMemoryQueue.ts"
+
+/**
+ * The consumer actor's outcome table, row by row, against in-memory status and dead-letter
+ * stand-ins: what each way a run can end does to the job's status and to its message. The same
+ * paths run against a real nats-server in ConsumerActor.it.test.ts and WorkerPool.it.test.ts.
+ */
+
+const MAX_DELIVER = 3
+const settings = { concurrency: 1, shutdownGraceMillis: 1000, retryBaseMillis: 100, retryMaxMillis: 1000 }
+
+/** An `ingest_event` handler whose track slug says what the job does. */
+const scripted = (started: Deferred.Deferred<void>) =>
+  JobHandlers.fromMap({
+    ingest_event: (command) => {
+      switch (command.track_slug) {
+        case "ok":
+          return Effect.succeed({ stored: command.event_id })
+        case "retry":
+          return Effect.fail(new RetryableJobError({ code: "LIVERC_UNAVAILABLE", message: "503" }))
+        case "terminal":
+          return Effect.fail(new TerminalJobError({ code: "EVENT_NOT_FOUND", message: "404" }))
+        case "defect":
+          return Effect.die(new Error("boom"))
+        default:
+          return Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.never))
+      }
+    },
+    sync_tracks: () => Effect.succeed({}),
+    sync_events: () => Effect.succeed({}),
+    discover_practice: () => Effect.succeed({ ran: true })
+  })
+
+const setup = () =>
+  Effect.gen(function*() {
+    const store = inMemoryStatusStore()
+    const dlq = inMemoryDeadLetter()
+    const started = yield* Deferred.make<void>()
+    const actor = yield* makeConsumerActor.pipe(Effect.provide(Layer.mergeAll(
+      store.layer,
+      dlq.layer,
+      Layer.succeed(JobHandlers, scripted(started)),
+      WorkerSettings.layerFrom(settings),
+      JobCommands.layerFrom(defaultCommandRules),
+      Topology.layerFrom({ ...defaultTopologySettings, maxDeliver: MAX_DELIVER })
+    )))
+    /** Enqueues `command` (status queued at `seq`) and delivers it as delivery number `attempt`. */
+    const deliver = (command: Command, seq: number, attempt = 1) => {
+      store.put(queuedStatus(command, seq, new Date().toISOString()))
+      return recordedDelivery({ subject: commandSubject(command), seq, deliveryCount: attempt, body: JSON.stringify(command) })
+    }
+    return { store, dlq, started, actor, deliver }
+  })
+
+let nextId = 0
+const eventJob = (script: string): IngestEventCommand => ({
+  v: 1,
+  job_id: `job-unit-${String(++nextId).padStart(4, "0")}`,
+  kind: "ingest_event",
+  event_id: String(1000 + nextId),
+  track_slug: script,
+  depth: "summary"
+}) as IngestEventCommand
+
+const run = <A>(effect: Effect.Effect<A>) => Effect.runPromise(effect.pipe(Effect.provideService(References.MinimumLogLevel, "None")))
+
+describe("consumer actor outcome table", () => {
+  it("completes a successful job with its result and acknowledges the message", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, dlq, store } = yield* setup()
+      const command = eventJob("ok")
+      const delivery = deliver(command, 1)
+      yield* actor.handle(delivery)
+      expect(store.current(command.job_id)).toMatchObject({ status: "completed", result: { stored: command.event_id }, attempts: 1 })
+      expect(delivery.actions).toEqual(["ack"])
+      expect(dlq.letters).toEqual([])
+    })))
+
+  it("queues a retryable failure again with its error and naks with the backoff of its attempt", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, store } = yield* setup()
+      const command = eventJob("retry")
+      const first = deliver(command, 2, 1)
+      yield* actor.handle(first)
+      expect(store.current(command.job_id)).toMatchObject({ status: "queued", error_code: "LIVERC_UNAVAILABLE", attempts: 1 })
+      expect(first.actions).toEqual([{ nak: 100 }])
+      const second = recordedDelivery({ subject: first.subject, seq: 2, deliveryCount: 2, body: JSON.stringify(command) })
+      yield* actor.handle(second)
+      expect(second.actions).toEqual([{ nak: 200 }])
+    })))
+
+  it("fails a retryable job on its last delivery: status failed, a dead letter, the message termed", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, dlq, store } = yield* setup()
+      const command = eventJob("retry")
+      const delivery = deliver(command, 3, MAX_DELIVER)
+      yield* actor.handle(delivery)
+      expect(store.current(command.job_id)).toMatchObject({
+        status: "failed",
+        error_code: "LIVERC_UNAVAILABLE",
+        error_message: `503 (gave up after ${MAX_DELIVER} deliveries)`,
+        attempts: MAX_DELIVER
+      })
+      expect(dlq.letters).toEqual([{ seq: 3, subject: delivery.subject, reason: expect.objectContaining({ code: "LIVERC_UNAVAILABLE", attempts: MAX_DELIVER }) }])
+      expect(delivery.actions).toEqual(["term"])
+    })))
+
+  it("fails a terminal error at once, whatever deliveries are left", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, dlq, store } = yield* setup()
+      const command = eventJob("terminal")
+      const delivery = deliver(command, 4)
+      yield* actor.handle(delivery)
+      expect(store.current(command.job_id)).toMatchObject({ status: "failed", error_code: "EVENT_NOT_FOUND", error_message: "404" })
+      expect(dlq.letters.map((l) => l.reason.code)).toEqual(["EVENT_NOT_FOUND"])
+      expect(delivery.actions).toEqual(["term"])
+    })))
+
+  it("treats a defect as a retryable INTERNAL_ERROR", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, store } = yield* setup()
+      const command = eventJob("defect")
+      const delivery = deliver(command, 5)
+      yield* actor.handle(delivery)
+      expect(store.current(command.job_id)).toMatchObject({ status: "queued", error_code: "INTERNAL_ERROR" })
+      expect(store.current(command.job_id)?.error_message).toContain("boom")
+      expect(delivery.actions).toEqual([{ nak: 100 }])
+    })))
+
+  it("cancels a running job on its signal: status cancelled, the message termed", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, started, store } = yield* setup()
+      const command = eventJob("hang")
+      const delivery = deliver(command, 6)
+      const handling = yield* Effect.forkChild(actor.handle(delivery))
+      yield* Deferred.await(started)
+      yield* actor.signal(command.job_id, "cancelled")
+      yield* Fiber.join(handling)
+      expect(store.current(command.job_id)).toMatchObject({ status: "cancelled", cancel_requested: true })
+      expect(delivery.actions).toEqual(["term"])
+    })))
+
+  it("hands a job back at shutdown: status queued without an error, nak for immediate redelivery", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, started, store } = yield* setup()
+      const command = eventJob("hang")
+      const delivery = deliver(command, 7)
+      const handling = yield* Effect.forkChild(actor.handle(delivery))
+      yield* Deferred.await(started)
+      yield* actor.stopAll("shutdown")
+      yield* Fiber.join(handling)
+      expect(store.current(command.job_id)).toMatchObject({ status: "queued", error_code: null })
+      expect(delivery.actions).toEqual([{ nak: undefined }])
+    })))
+
+  it("dead-letters a command the schema refuses, failing the job it names", () =>
+    run(Effect.gen(function*() {
+      const { actor, dlq, store } = yield* setup()
+      const command = eventJob("ok")
+      store.put(queuedStatus(command, 8, new Date().toISOString()))
+      const delivery = recordedDelivery({
+        subject: commandSubject(command),
+        seq: 8,
+        body: JSON.stringify({ ...command, event_id: "not-an-id" })
+      })
+      yield* actor.handle(delivery)
+      expect(dlq.letters.map((l) => l.reason.code)).toEqual(["INVALID_COMMAND"])
+      expect(store.current(command.job_id)).toMatchObject({ status: "failed", error_code: "INVALID_COMMAND" })
+      expect(delivery.actions).toEqual(["term"])
+    })))
+
+  it("fails a command that breaks a rule of JobCommands with the rule's code, without running it", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, dlq, store } = yield* setup()
+      const command = {
+        v: 1,
+        job_id: "job-unit-range",
+        kind: "discover_practice",
+        track_slug: "bbrcc",
+        from: "2020-01-01",
+        to: "2025-01-01"
+      } as Command
+      const delivery = deliver(command, 9)
+      yield* actor.handle(delivery)
+      expect(store.current(command.job_id)).toMatchObject({ status: "failed", error_code: "RANGE_TOO_LONG", result: null })
+      expect(dlq.letters.map((l) => l.reason.code)).toEqual(["RANGE_TOO_LONG"])
+    })))
+
+  it("acknowledges a redelivery of a job that already completed without running it again", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, store } = yield* setup()
+      const command = eventJob("hang")
+      deliver(command, 10)
+      store.put({ ...store.current(command.job_id)!, status: "completed", result: {} })
+      const writes = store.writes.length
+      const delivery = recordedDelivery({ subject: commandSubject(command), seq: 10, deliveryCount: 2, body: JSON.stringify(command) })
+      yield* actor.handle(delivery)
+      expect(delivery.actions).toEqual(["ack"])
+      expect(store.writes.length).toBe(writes)
+    })))
+})
