@@ -3,10 +3,15 @@ import { parseEntryList } from "./EntryListParser.ts"
 import { parseEventList } from "./EventListParser.ts"
 import { parseEventPage } from "./EventPageParser.ts"
 import type { LiveRcParseError } from "./LiveRcParseError.ts"
+import type { PageKind } from "./LiveRcUrls.ts"
+import { parseMultiMainResult } from "./MultiMainResultParser.ts"
+import { parseOverallRanking } from "./OverallRankingParser.ts"
 import { parsePracticeDay } from "./PracticeDayParser.ts"
 import { parsePracticeMonth } from "./PracticeMonthParser.ts"
 import { parsePracticeSession } from "./PracticeSessionParser.ts"
+import { parseQualPoints } from "./QualPointsParser.ts"
 import { parseRaceResult } from "./RaceResultParser.ts"
+import { parseRoundRanking } from "./RoundRankingParser.ts"
 import { parseTrackCatalogue } from "./TrackCatalogueParser.ts"
 import { parseTrackDashboard } from "./TrackDashboardParser.ts"
 
@@ -18,6 +23,10 @@ export const ParseKind = Schema.Literals([
   "event",
   "entry-list",
   "race-result",
+  "multi-main-result",
+  "round-ranking",
+  "qual-points",
+  "overall-ranking",
   "practice-month",
   "practice-day",
   "practice-session"
@@ -33,10 +42,36 @@ const parsers: { readonly [K in ParseKind]: Parser } = {
   event: parseEventPage,
   "entry-list": parseEntryList,
   "race-result": parseRaceResult,
+  "multi-main-result": parseMultiMainResult,
+  "round-ranking": parseRoundRanking,
+  "qual-points": parseQualPoints,
+  "overall-ranking": parseOverallRanking,
   "practice-month": parsePracticeMonth,
   "practice-day": parsePracticeDay,
   "practice-session": parsePracticeSession
 }
+
+/**
+ * The page kind each parser's LiveRcParseError names: LiveRcUrls' names, the ones the client and
+ * metrics use. The CLI says `multi-main-result` and `qual-points` where a bare name would be vague.
+ */
+const pageKinds: { readonly [K in ParseKind]: PageKind } = {
+  "track-catalogue": "track-catalogue",
+  "track-dashboard": "track-dashboard",
+  events: "events",
+  event: "event",
+  "entry-list": "entry-list",
+  "race-result": "race-result",
+  "multi-main-result": "multi-main",
+  "round-ranking": "round-ranking",
+  "qual-points": "points",
+  "overall-ranking": "overall-ranking",
+  "practice-month": "practice-month",
+  "practice-day": "practice-day",
+  "practice-session": "practice-session"
+}
+
+export const pageKindOf = (kind: ParseKind): PageKind => pageKinds[kind]
 
 /** The parser for a page kind, for callers that hold the kind as data (the CLI, tests). */
 export const parsePage = (kind: ParseKind, html: string, url: string): Effect.Effect<unknown, LiveRcParseError> =>

@@ -3,11 +3,15 @@ import { describe, expect, it } from "vitest"
 import { EntryList } from "../../src/liverc/models/EntryList.ts"
 import { EventList } from "../../src/liverc/models/EventList.ts"
 import { EventPage } from "../../src/liverc/models/EventPage.ts"
+import { MultiMainResult } from "../../src/liverc/models/MultiMainResult.ts"
+import { OverallRanking } from "../../src/liverc/models/OverallRanking.ts"
 import { PracticeDayView, PracticeMonthView, PracticeSessionDetail } from "../../src/liverc/models/Practice.ts"
+import { QualPoints } from "../../src/liverc/models/QualPoints.ts"
 import { RaceResult } from "../../src/liverc/models/RaceResult.ts"
+import { RoundRanking } from "../../src/liverc/models/RoundRanking.ts"
 import { TrackCatalogue } from "../../src/liverc/models/TrackCatalogue.ts"
 import { TrackDashboard } from "../../src/liverc/models/TrackDashboard.ts"
-import { type ParseKind, parsePage } from "../../src/liverc/ParsePage.ts"
+import { type ParseKind, pageKindOf, parsePage } from "../../src/liverc/ParsePage.ts"
 import { capturedPage, fixturePage, trackUrl } from "../support/LiveRcPages.ts"
 
 /**
@@ -23,6 +27,10 @@ const models: { readonly [K in ParseKind]: Schema.Top } = {
   event: EventPage,
   "entry-list": EntryList,
   "race-result": RaceResult,
+  "multi-main-result": MultiMainResult,
+  "round-ranking": RoundRanking,
+  "qual-points": QualPoints,
+  "overall-ranking": OverallRanking,
   "practice-month": PracticeMonthView,
   "practice-day": PracticeDayView,
   "practice-session": PracticeSessionDetail
@@ -58,6 +66,12 @@ const samples: ReadonlyArray<Sample> = [
   captured("event-486677/race.6304829.html", "race-result", trackUrl("/results/?p=view_race_result&id=6304829")),
   captured("event-486677/race.6304822.html", "race-result", trackUrl("/results/?p=view_race_result&id=6304822")),
   handMade("entry_list.html", "entry-list", trackUrl("/results/?p=view_entry_list&id=486677")),
+  handMade("multi_main_result.html", "multi-main-result", trackUrl("/results/?p=view_multi_main_result&id=939156")),
+  handMade("qual_points.html", "qual-points", trackUrl("/results/?p=view_points&id=7070446")),
+  handMade("qual_points_legacy.html", "qual-points", trackUrl("/results/?p=view_points&id=1")),
+  handMade("round_ranking.html", "round-ranking", trackUrl("/results/?p=view_round_ranking&id=1470838&o=laps_time")),
+  handMade("round_ranking_class_header.html", "round-ranking", trackUrl("/results/?p=view_round_ranking&id=1471194")),
+  handMade("overall_ranking.html", "overall-ranking", trackUrl("/results/?p=event_overall_ranking&id=486677")),
   handMade("practice_month.html", "practice-month", trackUrl("/practice/?p=calendar&d=2025-10")),
   handMade("practice_day.html", "practice-day", trackUrl("/practice/?p=session_list&d=2025-10-25")),
   handMade("practice_session.html", "practice-session", trackUrl("/practice/?p=view_session&id=21290331"))
@@ -131,7 +145,7 @@ const expectTypedOutcome = (kind: ParseKind, html: string, url: string, context:
   expect(error._tag, `${context}: ${Cause.pretty(exit.cause)}`).toBe("Some")
   if (error._tag !== "Some") return "refused"
   expect(error.value._tag, context).toBe("LiveRcParseError")
-  expect(error.value.page, context).toBe(kind)
+  expect(error.value.page, context).toBe(pageKindOf(kind))
   expect(error.value.url, context).toBe(url)
   // A parser bug caught by the safety net would still be typed; it must not happen on any input.
   expect(error.value.reason, context).not.toMatch(/^unexpected parser failure/)
