@@ -77,7 +77,7 @@ const poll = async (pool: Pool, targets: ReadonlyArray<Target>, forSeconds: numb
 }
 
 const nats = await startNatsServer()
-const db = createTestDatabase("lri_bench")
+const db = await createTestDatabase("lri_bench")
 // A 1 h TTL puts the status keeper's second pass 10 minutes out: its walk over every queued job
 // would otherwise land inside a measurement (its first pass runs at start, on an empty stream).
 const env = queueEnv(nats.url, {
@@ -132,6 +132,6 @@ try {
   await pool.close()
   await gateway.kill()
   await client.dispose()
-  db.drop()
+  await db.drop()
   await nats.stop()
 }

@@ -128,7 +128,7 @@ interface Run {
 
 const runOnce = async (tracks: number): Promise<Run> => {
   const nats = await startNatsServer()
-  const db = createTestDatabase("lri_bench")
+  const db = await createTestDatabase("lri_bench")
   const sim = await startSimulator({ config: { tracks, latency: { fixedMs: 0 }, cacheMaxBytes: 16 * 1024 * 1024 } })
   const env = queueEnv(nats.url, {
     DATABASE_URL: db.url,
@@ -188,7 +188,7 @@ const runOnce = async (tracks: number): Promise<Run> => {
     await client.dispose()
     await sim.close()
     await nats.stop()
-    db.drop()
+    await db.drop()
   }
 }
 

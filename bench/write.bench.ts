@@ -131,7 +131,7 @@ const program = (databaseUrl: string, dir: string) =>
     return { fresh, identical, changed, copyServer, copyClient }
   })
 
-const db = createTestDatabase("lri_bench")
+const db = await createTestDatabase("lri_bench")
 const dir = mkdtempSync(join(tmpdir(), "liverc-bench-"))
 chmodSync(dir, 0o755)
 try {
@@ -170,5 +170,5 @@ try {
   )
 } finally {
   rmSync(dir, { recursive: true, force: true })
-  db.drop()
+  await db.drop()
 }

@@ -18,7 +18,7 @@ import { JetStreamJobQueue } from "./queue/JetStreamJobQueue.ts"
 import { JobListing } from "./queue/JobListing.ts"
 import { JobStatusStore } from "./queue/JobStatusStore.ts"
 import { QueuePosition } from "./queue/QueuePosition.ts"
-import { StatusKeeper } from "./queue/StatusKeeper.ts"
+import { StatusBackfill } from "./queue/StatusBackfill.ts"
 import { Topology } from "./queue/Topology.ts"
 import { IngestStreamsInForce } from "./queue/TopologyInForce.ts"
 import { KillSwitch } from "./throttle/KillSwitch.ts"
@@ -48,11 +48,11 @@ export const WorkerLive = <E, R>(
   handlers: Layer.Layer<JobHandlers, E, R>,
   streams: ReturnType<typeof StreamsLive> = StreamsLive("worker")
 ) =>
-  Layer.mergeAll(WorkerPool.layer, DeadLetter.watch, StatusKeeper.run).pipe(
+  Layer.mergeAll(WorkerPool.layer, DeadLetter.watch, StatusBackfill.run).pipe(
     // The metrics endpoint is up before the pool takes its first job.
     Layer.provide(Layer.mergeAll(
       DeadLetter.layer,
-      StatusKeeper.layer,
+      StatusBackfill.layer,
       WorkerSettings.layer,
       JobCommands.layer,
       handlers,
@@ -91,7 +91,7 @@ export const GatewayLive = (streams: ReturnType<typeof StreamsLive> = StreamsLiv
   GatewayServer.layer.pipe(
     Layer.provide(Layer.mergeAll(
       JetStreamJobQueue.layer,
-      StatusKeeper.run,
+      StatusBackfill.run,
       QueueGauges.layer,
       Readiness.layer,
       KillSwitch.layer,
@@ -99,7 +99,7 @@ export const GatewayLive = (streams: ReturnType<typeof StreamsLive> = StreamsLiv
     )),
     Layer.provide(Layer.mergeAll(
       QueuePosition.layer,
-      StatusKeeper.layer,
+      StatusBackfill.layer,
       ThrottleBucket.layer,
       NatsLink.layer,
       Database.layer,

@@ -1,6 +1,7 @@
 import { Cause, Effect, Exit, Fiber, Option, Schema } from "effect"
-import { type Command, decodeCommandJson, JobId } from "../jobs/Commands.ts"
+import { type Command, commandSubject, decodeCommandJson, JobId } from "../jobs/Commands.ts"
 import { JobCommands } from "../jobs/JobCommands.ts"
+import { ownsMessage } from "../jobs/JobStatus.ts"
 import { toFailed } from "../jobs/JobTransitions.ts"
 import { recordDelivery, recordJob } from "../observability/WorkerMetrics.ts"
 import { DeadLetter } from "../queue/DeadLetter.ts"
@@ -25,9 +26,14 @@ import { retryDelayMillis, WorkerSettings } from "./WorkerSettings.ts"
  * The status says `running` once the job has run for a moment or reports progress (on the last
  * delivery, before it runs); a job done sooner goes from queued to its outcome in one CAS write.
  *
- * A command the schema refuses is poison: copied to INGEST_DLQ and termed (its job, if it names
- * one, marked failed INVALID_COMMAND). A well-formed command that breaks a rule of JobCommands
- * (a practice range too long, say) fails terminally with that rule's code without running.
+ * Anyone who can publish to `ingest.>` can send anything, so a delivery runs only as the job it
+ * is. A message the schema refuses, a command published on another subject than its dedupe key
+ * (it would dodge that key's dedupe) and a command reusing the id of a job whose status belongs
+ * to another message are poison: copied to INGEST_DLQ with INVALID_COMMAND and termed. A job's
+ * status is only ever touched by the delivery of its own message (JobStatus.ownsMessage), so
+ * poison carrying a live job's id changes nothing of that job. A well-formed command that breaks
+ * a rule of JobCommands (a practice range too long, say) fails terminally with that rule's code
+ * without running. A redelivery of a job already running here is adopted, never run twice.
  */
 
 export type { StopReason } from "./Settlement.ts"
@@ -74,18 +80,23 @@ export const makeConsumerActor = Effect.gen(function*() {
   const handlers = yield* JobHandlers
   const settings = yield* WorkerSettings
   const commands = yield* JobCommands
-  const { ackWaitMillis, jobTtlMillis, maxDeliver } = topology.settings
+  const { ackWaitMillis, maxDeliver } = topology.settings
   const settler = makeJobSettler(store, deadLetter)
   const claim = makeJobClaim(store, settler, maxDeliver)
-  const jobs = makeRunningJobs(store, { ackWaitMillis, jobTtlMillis })
+  const jobs = makeRunningJobs(store, { ackWaitMillis })
   const rules = { maxDeliver, retryDelayMillis: (attempt: number) => retryDelayMillis(settings, attempt) }
 
-  const poison = (delivery: Delivery, text: string, reason: string) =>
+  /**
+   * Dead-letters a message that is not a runnable command. The job it names is marked failed only
+   * if its status is this very message's: a poison message carrying a live job's id touches
+   * nothing but itself.
+   */
+  const poison = (delivery: Delivery, jobId: string | undefined, reason: string) =>
     Effect.gen(function*() {
       const failure = { code: "INVALID_COMMAND", message: `invalid command on ${delivery.subject}: ${reason}` }
-      const jobId = salvageJobId(text)
       if (jobId !== undefined) {
-        yield* store.modify(jobId, (s) => toFailed(s, failure.code, failure.message, now()))
+        yield* store.modify(jobId, (s) => ownsMessage(s, delivery.seq) ? toFailed(s, failure.code, failure.message, now()) : undefined)
+          .pipe(Effect.catchTag("CorruptStatus", () => Effect.void))
       }
       yield* deadLetter.fromDelivery(delivery, { ...failure, attempts: delivery.deliveryCount })
     })
@@ -117,18 +128,26 @@ export const makeConsumerActor = Effect.gen(function*() {
 
   const runCommand = (command: Command, delivery: Delivery, refusal: Option.Option<TerminalJobError>) =>
     Effect.gen(function*() {
+      if (jobs.adopt(command.job_id, delivery)) {
+        yield* Effect.logWarning(`delivery ${delivery.deliveryCount} of a job running here: answering on it, not running it twice`)
+        return
+      }
       const claimed = yield* claim(command, delivery)
-      if (Option.isNone(claimed)) return
+      if (claimed._tag === "Done") return
+      if (claimed._tag === "NotItsJob") {
+        yield* poison(delivery, undefined, `job id ${command.job_id} belongs to the command at stream sequence ${claimed.ownerSeq}`)
+        return
+      }
       const startedAt = Date.now()
       yield* Effect.logDebug("job started")
       const job: RunningJob = {
         jobId: command.job_id,
         command,
         delivery,
-        latest: claimed.value,
+        latest: claimed.status,
         startedAt,
         // Claimed on the last delivery, by writing `running`: nothing left to mark.
-        runningMark: claimed.value.status.status === "running" && claimed.value.status.attempts === delivery.deliveryCount
+        runningMark: claimed.status.status.status === "running" && claimed.status.status.attempts === delivery.deliveryCount
           ? Effect.void
           : undefined,
         stopReason: jobs.stopping(),
@@ -150,10 +169,16 @@ export const makeConsumerActor = Effect.gen(function*() {
       const decoded = yield* decodeCommandJson(text).pipe(Effect.result)
       if (decoded._tag === "Failure") {
         // The whole schema message on one line: the reason and the path (`at ["event_id"]`).
-        yield* poison(delivery, text, decoded.failure.message.replace(/\s+/g, " ").slice(0, 300))
+        yield* poison(delivery, salvageJobId(text), decoded.failure.message.replace(/\s+/g, " ").slice(0, 300))
         return
       }
       const command = decoded.success
+      // The subject is the dedupe key: a command filed under another key would dodge its dedupe.
+      const expected = commandSubject(command)
+      if (delivery.subject !== expected) {
+        yield* poison(delivery, command.job_id, `a ${command.kind} command for ${expected} published on ${delivery.subject}`)
+        return
+      }
       const checked = yield* commands.check(command).pipe(Effect.result)
       const refusal = checked._tag === "Failure"
         ? Option.some(new TerminalJobError({ code: checked.failure.code, message: checked.failure.message }))

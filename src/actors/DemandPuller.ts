@@ -1,5 +1,6 @@
 import { createInbox, type Msg, type NatsConnection } from "@nats-io/transport-node"
-import { Cause, Effect, Queue, Schedule, type Scope } from "effect"
+import { Cause, Effect, Queue, type Scope } from "effect"
+import { supervisedLoop } from "../observability/Supervision.ts"
 import { type Delivery, toDelivery } from "../queue/Delivery.ts"
 
 /**
@@ -123,14 +124,15 @@ export const makeDemandPuller = (options: DemandPullerOptions): Effect.Effect<De
     yield* Effect.addFinalizer(() => stop)
 
     // Requests the server forgot send no heartbeats: start the count over.
-    yield* Effect.forkScoped(
+    yield* Effect.forkScoped(supervisedLoop(
+      "pull request check",
       Effect.sync(() => {
         if (!stopped && outstanding > 0 && Date.now() - lastHeard > 2 * heartbeatMillis + 500) {
           outstanding = 0
           topUp()
         }
-      }).pipe(Effect.repeat(Schedule.spaced(heartbeatMillis)))
-    )
+      }).pipe(Effect.andThen(Effect.sleep(heartbeatMillis)))
+    ))
 
     topUp()
 

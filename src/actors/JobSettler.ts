@@ -1,11 +1,11 @@
 import { Effect, Option } from "effect"
 import type { JetStreamFailure } from "../broker/JetStreamFailure.ts"
-import type { JobStatus } from "../jobs/JobStatus.ts"
+import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
 import { toCancelled, toCompleted, toFailed, toRequeued, toRetrying } from "../jobs/JobTransitions.ts"
 import type { JobOutcome } from "../observability/WorkerMetrics.ts"
 import type { DeadLetter } from "../queue/DeadLetter.ts"
 import type { Delivery } from "../queue/Delivery.ts"
-import type { JobStatusStore } from "../queue/JobStatusStore.ts"
+import type { JobStatusStore, Modified, StatusStoreFailure } from "../queue/JobStatusStore.ts"
 import { now, type RunningJob, transition } from "./RunningJob.ts"
 import type { Settlement } from "./Settlement.ts"
 
@@ -16,7 +16,7 @@ import type { Settlement } from "./Settlement.ts"
  */
 
 export interface JobSettler {
-  readonly settle: (job: RunningJob, settlement: Settlement) => Effect.Effect<JobOutcome, JetStreamFailure>
+  readonly settle: (job: RunningJob, settlement: Settlement) => Effect.Effect<JobOutcome, StatusStoreFailure>
   /** A delivery of a job that already ended: make the message go away for good. */
   readonly settleFinished: (status: JobStatus, delivery: Delivery) => Effect.Effect<void, JetStreamFailure>
 }
@@ -28,12 +28,23 @@ export const makeJobSettler = (store: JobStatusStore["Service"], deadLetter: Dea
       return "cancelled" as const
     })
 
-  const settle = (job: RunningJob, settlement: Settlement): Effect.Effect<JobOutcome, JetStreamFailure> =>
+  const letGo = (job: RunningJob): Effect.Effect<JobOutcome> =>
+    Effect.logWarning(
+      `job ${job.jobId} delivery ${job.delivery.deliveryCount} was superseded by a later delivery; letting go`
+    ).pipe(Effect.as("superseded" as const))
+
+  /** The write was refused because a later delivery holds the job: nothing here is ours to settle. */
+  const superseded = (job: RunningJob, result: Option.Option<Modified>) =>
+    Option.isSome(result) && !result.value.changed && !isTerminal(result.value.status.status) &&
+    result.value.status.attempts > job.delivery.deliveryCount
+
+  const settle = (job: RunningJob, settlement: Settlement): Effect.Effect<JobOutcome, StatusStoreFailure> =>
     Effect.gen(function*() {
       const { delivery, jobId } = job
       switch (settlement._tag) {
         case "Complete": {
           const result = yield* transition(store, job, (s) => toCompleted(s, settlement.result, now()))
+          if (superseded(job, result)) return yield* letGo(job)
           if (Option.isSome(result) && !result.value.changed && result.value.status.status === "cancelled") {
             return yield* cancelledMeanwhile(job)
           }
@@ -42,6 +53,7 @@ export const makeJobSettler = (store: JobStatusStore["Service"], deadLetter: Dea
         }
         case "Retry": {
           const result = yield* transition(store, job, (s) => toRetrying(s, settlement.code, settlement.message, now()))
+          if (superseded(job, result)) return yield* letGo(job)
           if (Option.isSome(result) && !result.value.changed) return yield* cancelledMeanwhile(job)
           delivery.nak(settlement.delayMillis)
           yield* Effect.logWarning(
@@ -51,6 +63,7 @@ export const makeJobSettler = (store: JobStatusStore["Service"], deadLetter: Dea
         }
         case "Fail": {
           const result = yield* transition(store, job, (s) => toFailed(s, settlement.code, settlement.message, now()))
+          if (superseded(job, result)) return yield* letGo(job)
           if (Option.isSome(result) && !result.value.changed && result.value.status.status !== "failed") {
             return yield* cancelledMeanwhile(job)
           }
@@ -62,13 +75,15 @@ export const makeJobSettler = (store: JobStatusStore["Service"], deadLetter: Dea
           return "failed" as const
         }
         case "Cancel": {
-          yield* transition(store, job, (s) => toCancelled(s, now()))
+          if (superseded(job, yield* transition(store, job, (s) => toCancelled(s, now())))) return yield* letGo(job)
           delivery.term()
           yield* Effect.logInfo(`job ${jobId} cancelled while running`)
           return "cancelled" as const
         }
+        case "LetGo":
+          return yield* letGo(job)
         case "HandBack": {
-          yield* transition(store, job, (s) => toRequeued(s, now()))
+          if (superseded(job, yield* transition(store, job, (s) => toRequeued(s, now())))) return yield* letGo(job)
           delivery.nak()
           yield* Effect.logInfo(`job ${jobId} handed back at shutdown`)
           return "requeued" as const

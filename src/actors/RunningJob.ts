@@ -1,10 +1,9 @@
 import { Effect, type Fiber, Option } from "effect"
-import type { JetStreamFailure } from "../broker/JetStreamFailure.ts"
 import type { Command } from "../jobs/Commands.ts"
 import type { JobStatus } from "../jobs/JobStatus.ts"
 import { toRunning } from "../jobs/JobTransitions.ts"
 import type { Delivery } from "../queue/Delivery.ts"
-import type { JobStatusStore, Modified, StoredStatus } from "../queue/JobStatusStore.ts"
+import type { JobStatusStore, Modified, StatusStoreFailure, StoredStatus } from "../queue/JobStatusStore.ts"
 import type { JobFailure, JobResult } from "./JobHandler.ts"
 import type { StopReason } from "./Settlement.ts"
 
@@ -12,7 +11,8 @@ import type { StopReason } from "./Settlement.ts"
 export interface RunningJob {
   readonly jobId: string
   readonly command: Command
-  readonly delivery: Delivery
+  /** The newest delivery of the job's message this process holds (see RunningJobs.adopt). */
+  delivery: Delivery
   /** The status as this actor last wrote or read it: the first CAS of a transition starts here. */
   latest: StoredStatus | undefined
   readonly startedAt: number
@@ -33,8 +33,10 @@ export const transition = (
   store: JobStatusStore["Service"],
   job: RunningJob,
   f: (current: JobStatus) => JobStatus | undefined
-): Effect.Effect<Option.Option<Modified>, JetStreamFailure> =>
+): Effect.Effect<Option.Option<Modified>, StatusStoreFailure> =>
   store.modify(job.jobId, (current) => {
+    // A later delivery holds the job (this worker stalled past the ack wait): not ours to write.
+    if (current.attempts > job.delivery.deliveryCount) return undefined
     const running = toRunning(current, job.delivery.deliveryCount, now())
     return running === undefined ? undefined : f(running)
   }, job.latest).pipe(

@@ -1,5 +1,7 @@
 import { Deferred, Effect, Exit, Option } from "effect"
 import { touched } from "../jobs/JobTransitions.ts"
+import { supervisedLoop } from "../observability/Supervision.ts"
+import type { Delivery } from "../queue/Delivery.ts"
 import type { JobStatusStore } from "../queue/JobStatusStore.ts"
 import { now, type RunningJob, transition } from "./RunningJob.ts"
 import type { StopReason } from "./Settlement.ts"
@@ -20,10 +22,15 @@ const RUNNING_TICK = "100 millis"
 
 export interface RunningJobsSettings {
   readonly ackWaitMillis: number
-  readonly jobTtlMillis: number
 }
 
 export interface RunningJobs {
+  /**
+   * A redelivery of a job this process is running (it stalled past the ack wait, or an ack got
+   * lost): the running job answers on the newest delivery from now on, and no second run starts.
+   * False when the job does not run here.
+   */
+  readonly adopt: (jobId: string, delivery: Delivery) => boolean
   /** Runs `body` with `job` registered; the job leaves the registry when the body ends. */
   readonly register: <A, E, R>(job: RunningJob, body: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Status -> running (CAS), once per job; a cancel found on the way stops the job. */
@@ -43,10 +50,10 @@ export const makeRunningJobs = (store: JobStatusStore["Service"], settings: Runn
   const registry = new Map<string, RunningJob>()
   let stoppingAll: StopReason | undefined
 
-  // working() keeps the delivery ours; the status rewrite keeps it from expiring and tells the
-  // dead-letter sweep that somebody still holds the job.
-  const heartbeatMillis = Math.max(100, Math.min(settings.ackWaitMillis, settings.jobTtlMillis) / 3)
-  const touchAfterMillis = Math.min(settings.jobTtlMillis / 3, settings.ackWaitMillis)
+  // working() keeps the delivery ours; a status rewritten at least once an ack wait tells the
+  // dead-letter sweep that somebody still holds the job (a live status itself never expires).
+  const heartbeatMillis = Math.max(100, settings.ackWaitMillis / 3)
+  const touchAfterMillis = settings.ackWaitMillis
 
   const interrupt = (job: RunningJob, reason: StopReason) => {
     if (job.stopReason !== undefined) return
@@ -72,16 +79,33 @@ export const makeRunningJobs = (store: JobStatusStore["Service"], settings: Runn
       )
     })
 
+  /** A running job's status that no longer decodes is written again from what this actor last stored. */
+  const repair = (job: RunningJob, revision: number) =>
+    Effect.gen(function*() {
+      const known = job.latest === undefined ? undefined : touched(job.latest.status, now())
+      if (known === undefined) return
+      yield* Effect.logWarning(`status of running job ${job.jobId} does not decode; writing it again`)
+      const written = yield* store.update(known, revision)
+      if (Option.isSome(written)) job.latest = { status: known, revision: written.value, writtenAt: new Date() }
+    })
+
   const heartbeatTick = Effect.gen(function*() {
     const jobs = [...registry.values()]
     for (const job of jobs) job.delivery.working()
     yield* Effect.forEach(jobs, (job) =>
       Effect.gen(function*() {
-        const current = yield* store.get(job.jobId)
+        const current = yield* store.get(job.jobId).pipe(
+          Effect.catchTag("CorruptStatus", (corrupt) => repair(job, corrupt.revision).pipe(Effect.as(Option.none())))
+        )
         if (Option.isNone(current)) return
         const { revision, status, writtenAt } = current.value
         if (status.status === "cancelled") {
           interrupt(job, "cancelled")
+          return
+        }
+        if (status.attempts > job.delivery.deliveryCount) {
+          // Another worker took a later delivery of this message while this one was stalled.
+          interrupt(job, "superseded")
           return
         }
         if (Date.now() - writtenAt.getTime() >= touchAfterMillis) {
@@ -102,11 +126,21 @@ export const makeRunningJobs = (store: JobStatusStore["Service"], settings: Runn
     return Effect.forEach(jobs, markRunning, { concurrency: 16, discard: true })
   })
 
-  const heartbeats = Effect.forkChild(Effect.forever(Effect.sleep(RUNNING_TICK).pipe(Effect.andThen(runningTick)))).pipe(
-    Effect.andThen(Effect.forever(Effect.sleep(heartbeatMillis).pipe(Effect.andThen(heartbeatTick))))
-  )
+  const heartbeats = Effect.forkChild(supervisedLoop("running-status ticker", Effect.sleep(RUNNING_TICK).pipe(Effect.andThen(runningTick))))
+    .pipe(
+      Effect.andThen(supervisedLoop("job heartbeat", Effect.sleep(heartbeatMillis).pipe(Effect.andThen(heartbeatTick))))
+    )
 
   return {
+    adopt: (jobId, delivery) => {
+      const job = registry.get(jobId)
+      if (job === undefined || job.delivery.seq !== delivery.seq) return false
+      if (delivery.deliveryCount > job.delivery.deliveryCount) {
+        job.delivery = delivery
+        delivery.working()
+      }
+      return true
+    },
     register: (job, body) =>
       Effect.suspend(() => {
         registry.set(job.jobId, job)

@@ -14,9 +14,14 @@ import type { JobFailure, JobResult } from "./JobHandler.ts"
  * | defect (a bug)                      | as retryable, INTERNAL_ERROR                             |
  * | cancel (signal, or status on beat)  | cancelled                 | handler interrupted, term    |
  * | shutdown after the grace period     | queued                    | handler interrupted, nak now |
+ * | superseded (a later delivery holds it) | untouched              | handler interrupted, let go  |
  */
 
-export type StopReason = "cancelled" | "shutdown"
+/**
+ * Why a running job was stopped from outside: a cancel, the worker shutting down, or a later
+ * delivery of the same message taken by another worker (this one stalled past the ack wait).
+ */
+export type StopReason = "cancelled" | "shutdown" | "superseded"
 
 export type Outcome =
   | { readonly _tag: "Finished"; readonly exit: Exit.Exit<JobResult, JobFailure> }
@@ -28,6 +33,8 @@ export type Settlement =
   | { readonly _tag: "Fail"; readonly code: string; readonly message: string }
   | { readonly _tag: "Cancel" }
   | { readonly _tag: "HandBack" }
+  /** The job belongs to a later delivery now: neither its status nor the message is ours to touch. */
+  | { readonly _tag: "LetGo" }
 
 export interface SettlementRules {
   readonly maxDeliver: number
@@ -52,7 +59,13 @@ const failure = (
     : { _tag: "Fail", code, message: retryable ? `${message} (gave up after ${attempt} deliveries)` : message }
 
 export const settlementOf = (outcome: Outcome, attempt: number, rules: SettlementRules): Settlement => {
-  if (outcome._tag === "Stopped") return outcome.reason === "cancelled" ? { _tag: "Cancel" } : { _tag: "HandBack" }
+  if (outcome._tag === "Stopped") {
+    return outcome.reason === "cancelled"
+      ? { _tag: "Cancel" }
+      : outcome.reason === "shutdown"
+      ? { _tag: "HandBack" }
+      : { _tag: "LetGo" }
+  }
   const exit = outcome.exit
   if (Exit.isSuccess(exit)) return { _tag: "Complete", result: exit.value }
   const error = Cause.findErrorOption(exit.cause)

@@ -1,5 +1,6 @@
 import { Cause, Effect, FiberSet, Layer, Queue } from "effect"
 import { subscribeQueue } from "../broker/CoreSubscription.ts"
+import { supervisedLoop } from "../observability/Supervision.ts"
 import { actorBusy, actorIdle, actorsStarted, actorsStopped } from "../observability/WorkerMetrics.ts"
 import { IngestStreams } from "../queue/IngestStreams.ts"
 import { CANCEL_SUBJECT } from "../queue/Topology.ts"
@@ -41,7 +42,8 @@ export const WorkerPool = {
 
     yield* Effect.forkScoped(actor.heartbeats)
     const cancels = yield* subscribeQueue(nats.nc, CANCEL_SUBJECT)
-    yield* Effect.forkScoped(Effect.forever(
+    yield* Effect.forkScoped(supervisedLoop(
+      "cancel signal listener",
       Queue.take(cancels).pipe(Effect.flatMap((msg) => actor.signal(msg.string(), "cancelled")))
     ))
 

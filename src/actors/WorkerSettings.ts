@@ -1,5 +1,6 @@
 import { Config, Context, Effect, Layer, Schema } from "effect"
 import { millisConfig } from "../config/DurationConfig.ts"
+import { notBelow } from "../config/IntConfig.ts"
 
 /** How one worker process runs its actors (the cluster-wide cap is the topology's). */
 export interface WorkerSettingsShape {
@@ -19,12 +20,18 @@ export const defaultWorkerSettings: WorkerSettingsShape = {
   retryMaxMillis: 300_000
 }
 
+const INGEST_RETRY_BASE = millisConfig("INGEST_RETRY_BASE", 10, 3_600_000, defaultWorkerSettings.retryBaseMillis)
+
 export const workerSettingsConfigFields = {
   concurrency: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 500 })), "WORKER_CONCURRENCY")
     .pipe(Config.withDefault(defaultWorkerSettings.concurrency)),
   shutdownGraceMillis: millisConfig("SHUTDOWN_GRACE", 0, 3_600_000, defaultWorkerSettings.shutdownGraceMillis),
-  retryBaseMillis: millisConfig("INGEST_RETRY_BASE", 10, 3_600_000, defaultWorkerSettings.retryBaseMillis),
-  retryMaxMillis: millisConfig("INGEST_RETRY_MAX", 10, 86_400_000, defaultWorkerSettings.retryMaxMillis)
+  retryBaseMillis: INGEST_RETRY_BASE,
+  retryMaxMillis: notBelow(
+    INGEST_RETRY_BASE,
+    defaultWorkerSettings.retryBaseMillis,
+    (base) => millisConfig("INGEST_RETRY_MAX", base, 86_400_000, Math.max(base, defaultWorkerSettings.retryMaxMillis))
+  )
 }
 
 export const WorkerSettingsConfig: Config.Config<WorkerSettingsShape> = Config.all(workerSettingsConfigFields)

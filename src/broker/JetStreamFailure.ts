@@ -24,6 +24,8 @@ export const ApiCode = {
   streamNameInUse: 10058,
   streamNotFound: 10059,
   wrongLastSequence: 10071,
+  /** The same refusal from a replicated stream's leader (nats-server >= 2.10, clustered). */
+  wrongLastSequenceClustered: 10164,
   /** Shared by "maximum messages exceeded", "... per subject exceeded" and "maximum bytes exceeded". */
   streamLimits: 10077
 } as const
@@ -38,6 +40,15 @@ export const toJetStreamFailure = (operation: string) => (error: unknown): JetSt
 /** Runs one client call; the promise's rejection becomes a JetStreamFailure. */
 export const jetStreamCall = <A>(operation: string, call: () => Promise<A>): Effect.Effect<A, JetStreamFailure> =>
   Effect.tryPromise({ try: call, catch: toJetStreamFailure(operation) })
+
+/**
+ * A compare-and-set lost to another writer: the expected last (subject) sequence no longer holds.
+ * A single server answers 10071, a replicated stream's leader 10164 under concurrent writes; the
+ * meaning is one, so it is read by meaning (either code, or the server's words).
+ */
+export const isWrongLastSequence = (failure: JetStreamFailure): boolean =>
+  failure.code === ApiCode.wrongLastSequence || failure.code === ApiCode.wrongLastSequenceClustered ||
+  (failure.code !== null && /wrong last sequence/i.test(failure.reason))
 
 export const isPerSubjectLimit = (failure: JetStreamFailure): boolean =>
   failure.code === ApiCode.streamLimits && failure.reason.includes("per subject")

@@ -13,7 +13,9 @@ import type { ConsumerSpec, StreamSpec } from "./StreamSpec.ts"
 
 export class ProvisioningError extends Schema.TaggedError<ProvisioningError>()("ProvisioningError", {
   resource: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /** The broker did not answer (down, restarting): worth waiting for, unlike a refused shape. */
+  brokerAway: Schema.optionalKey(Schema.Boolean)
 }) {
   override get message() {
     return `cannot provision ${this.resource}: ${this.reason}`
@@ -27,14 +29,20 @@ export interface FieldDrift {
 }
 
 // The server omits false booleans from the config it returns (omitempty).
-const same = (want: unknown, got: unknown): boolean =>
-  (want === false && got === undefined) || JSON.stringify(want) === JSON.stringify(got)
+const same = (field: string, want: unknown, got: unknown): boolean => {
+  // The server adds metadata of its own (`_nats.*` from 2.11): only the keys we set are ours.
+  if (field === "metadata" && typeof want === "object" && want !== null) {
+    const have = (typeof got === "object" && got !== null ? got : {}) as Record<string, unknown>
+    return Object.entries(want).every(([key, value]) => have[key] === value)
+  }
+  return (want === false && got === undefined) || JSON.stringify(want) === JSON.stringify(got)
+}
 
 /** Fields of `desired` whose value on the server differs (absent on the server counts). */
 export const configDrift = (desired: object, actual: object): ReadonlyArray<FieldDrift> =>
   Object.entries(desired).flatMap(([field, want]) => {
     const got = (actual as Record<string, unknown>)[field]
-    return same(want, got) ? [] : [{ field, want, got }]
+    return same(field, want, got) ? [] : [{ field, want, got }]
   })
 
 const describeDrift = (drift: ReadonlyArray<FieldDrift>) =>
@@ -52,7 +60,7 @@ export interface ProvisionResult {
 }
 
 const failWith = (resource: string) => (failure: JetStreamFailure) =>
-  new ProvisioningError({ resource, reason: failure.message })
+  new ProvisioningError({ resource, reason: failure.message, brokerAway: failure.code === null })
 
 const verify = (resource: string, desired: object, actual: object) => {
   const drift = configDrift(desired, actual)

@@ -28,6 +28,8 @@ export type StreamSpec = Pick<
   | "allow_rollup_hdrs"
   | "deny_delete"
   | "deny_purge"
+  | "allow_msg_ttl"
+  | "metadata"
 >
 
 export type ConsumerSpec = Required<
@@ -53,3 +55,6 @@ export const ReplicasConfig = Config.schema(Schema.Literals([1, 3, 5]), "NATS_RE
 )
 
 export const nanos = (millis: number) => millis * 1_000_000
+
+/** A `Nats-TTL` header value for a per-message TTL (whole seconds, at least one). */
+export const ttlHeader = (millis: number): string => `${Math.max(1, Math.round(millis / 1000))}s`

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { JobQueue } from "../queue/JobQueue.ts"
-import { NotFound, unreachable } from "../terminal/ExitCodes.ts"
+import { corrupt, NotFound, unreachable } from "../terminal/ExitCodes.ts"
 import { isInteractive, printJson, printJsonLine } from "../terminal/Terminal.ts"
 import { jobIdArgument, jobIdInput } from "./CommandInput.ts"
 import { withQueue } from "./OperatorSession.ts"
@@ -20,6 +20,7 @@ export const cancelCommand = Command.make(
         Effect.catchTags({
           JobNotFound: (error) => Effect.fail(new NotFound({ reason: error.message })),
           JobAlreadyFinished: (error) => Effect.fail(new NotFound({ reason: error.message })),
+          CorruptStatus: corrupt,
           QueueUnavailable: unreachable
         })
       )

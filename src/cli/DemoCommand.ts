@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { workerSettingsConfigFields } from "../actors/WorkerSettings.ts"
-import { NatsConfig } from "../broker/NatsClient.ts"
+import { natsConfigFields } from "../broker/NatsClient.ts"
 import { checkConfig } from "../config/ConfigCheck.ts"
 import { databaseConfig } from "../db/Database.ts"
 import { demoServices } from "../demo/Demo.ts"
@@ -23,16 +23,12 @@ export const demoCommand = Command.make(
     )
   },
   ({ once }) =>
-    checkConfig({
-      ...topologyConfigFields,
-      ...gatewayConfigFields,
-      ...workerSettingsConfigFields,
-      nats: NatsConfig,
+    checkConfig(topologyConfigFields, gatewayConfigFields, workerSettingsConfigFields, natsConfigFields, {
       database: databaseConfig
     }).pipe(Effect.andThen(
       once
-        ? Effect.scoped(demoServices)
-        : runService(Layer.effectDiscard(demoServices.pipe(Effect.andThen(writeOut("\nServing until Ctrl-C.\n")))))
+        ? Effect.scoped(demoServices(false))
+        : runService(Layer.effectDiscard(demoServices(true).pipe(Effect.andThen(writeOut("\nServing until Ctrl-C.\n")))))
     ))
 ).pipe(
   Command.withDescription(

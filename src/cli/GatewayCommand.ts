@@ -1,12 +1,8 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { NatsConfig } from "../broker/NatsClient.ts"
 import { checkConfig } from "../config/ConfigCheck.ts"
-import { databaseConfig } from "../db/Database.ts"
-import { gatewayConfigFields } from "../http/GatewayConfig.ts"
-import { commandRulesConfigFields } from "../jobs/JobCommands.ts"
 import { GatewayLive } from "../layers.ts"
-import { topologyConfigFields } from "../queue/Topology.ts"
+import { gatewaySettings } from "./CommandSettings.ts"
 import { runService } from "./ServiceRunner.ts"
 
 /**
@@ -15,13 +11,7 @@ import { runService } from "./ServiceRunner.ts"
  * and exits 0 (runService's graceful shutdown).
  */
 export const gatewayCommand = Command.make("gateway", {}, () =>
-  checkConfig({
-    ...topologyConfigFields,
-    ...gatewayConfigFields,
-    ...commandRulesConfigFields,
-    nats: NatsConfig,
-    database: databaseConfig
-  }).pipe(
+  checkConfig(...gatewaySettings).pipe(
     Effect.andThen(runService(GatewayLive()))
   )).pipe(
   Command.withDescription(

@@ -2,9 +2,10 @@ import { Duration, Effect, Schedule } from "effect"
 import type { JobId } from "../jobs/Commands.ts"
 import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
 import { JobQueue } from "../queue/JobQueue.ts"
-import { JobCancelled, JobFailed, NotFound, QueueUnreachable } from "../terminal/ExitCodes.ts"
+import { corrupt, JobCancelled, JobFailed, NotFound, QueueUnreachable } from "../terminal/ExitCodes.ts"
 import { renderProgressLine } from "../terminal/ProgressLine.ts"
 import { CLEAR_LINE, isInteractive, printJson, printJsonLine, terminalWidth, writeErr, writeOut } from "../terminal/Terminal.ts"
+import { withPauseNotice } from "./PauseNotice.ts"
 
 /**
  * `--wait`: follows a job until it finishes, by reading its status (JobQueue.get, one KV get)
@@ -33,8 +34,11 @@ const read = (jobId: JobId) =>
       }),
       Effect.catchTags({
         QueueUnavailable: (error) => Effect.fail(new QueueUnreachable({ reason: `lost track of job ${jobId}: ${error.message}` })),
-        JobNotFound: (error) => Effect.fail(new NotFound({ reason: error.message }))
-      })
+        JobNotFound: (error) => Effect.fail(new NotFound({ reason: error.message })),
+        CorruptStatus: corrupt
+      }),
+      Effect.flatMap((status) => withPauseNotice([status])),
+      Effect.map(([status]) => status!)
     )
   })
 

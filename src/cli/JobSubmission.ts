@@ -10,7 +10,7 @@ import {
   makeCommand
 } from "../jobs/JobCommands.ts"
 import { JobQueue } from "../queue/JobQueue.ts"
-import { BadConfiguration, BadInput, unreachable } from "../terminal/ExitCodes.ts"
+import { BadInput, unreachable } from "../terminal/ExitCodes.ts"
 import { isInteractive, printJson, printJsonLine, writeOut } from "../terminal/Terminal.ts"
 import { concludeJob, followJob } from "./JobFollower.ts"
 import { withQueue } from "./OperatorSession.ts"
@@ -44,9 +44,7 @@ const refused = (request: CommandRequest, error: InvalidCommand) =>
  */
 export const submitJob = (request: CommandRequest, wait: boolean) =>
   Effect.gen(function*() {
-    yield* checkConfig(commandRulesConfigFields).pipe(
-      Effect.mapError((invalid) => new BadConfiguration({ problems: invalid.problems }))
-    )
+    yield* checkConfig(commandRulesConfigFields)
     const rules = yield* CommandRulesConfig.pipe(Effect.orDie)
     const made = makeCommand(request, rules)
     if (made._tag === "Failure") return yield* refused(request, made.failure)

@@ -8,6 +8,7 @@ import { isInteractive, printJsonLine, writeOut } from "../terminal/Terminal.ts"
 import { describeParams, renderTable } from "../terminal/TextTable.ts"
 import { jsonFlag, limitFlag, positiveLimit } from "./CommandInput.ts"
 import { withQueue } from "./OperatorSession.ts"
+import { withPauseNotice } from "./PauseNotice.ts"
 
 /**
  * `liverc-ingest jobs [--json] [--limit N]`: the live jobs (queued and running, in the order the
@@ -48,13 +49,15 @@ export const jobsCommand = Command.make(
     const max = yield* positiveLimit(limit)
     yield* withQueue(Effect.gen(function*() {
       const listing = yield* JobListing
-      const live = yield* listing.live(max).pipe(Effect.catchTag("JetStreamFailure", unreachable))
+      const live = yield* listing.live(max).pipe(Effect.catchTag("JetStreamFailure", unreachable), Effect.flatMap(withPauseNotice))
       // The bucket holds live jobs too; they are listed above, in queue order.
       const recent = (yield* listing.recent(max + live.length).pipe(Effect.catchTag("JetStreamFailure", unreachable)))
         .filter((job) => isTerminal(job.status))
         .slice(0, max)
       if (json || !isInteractive()) return yield* printJsonLine({ live, recent })
+      const paused = live.find((job) => job.paused_since !== undefined)?.paused_since
       yield* writeOut(
+        (paused === undefined ? "" : `LiveRC traffic is paused since ${paused}: live jobs wait for \`liverc-ingest resume\`\n\n`) +
         `Live jobs (queued and running, in queue order): ${live.length}\n` +
           (live.length === 0 ? "" : `${table(live)}\n`) +
           `\nRecently finished: ${recent.length}\n` +

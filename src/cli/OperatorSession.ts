@@ -1,10 +1,11 @@
-import { type Config, Effect, Fiber, Layer, Logger, Option, Scope } from "effect"
-import { NatsConfig } from "../broker/NatsClient.ts"
-import { checkConfig } from "../config/ConfigCheck.ts"
+import { Effect, Fiber, Layer, Logger, Option, Scope } from "effect"
+import { NatsConfig, natsConfigFields } from "../broker/NatsClient.ts"
+import { checkConfig, type InvalidConfiguration, type SettingGroup } from "../config/ConfigCheck.ts"
+import { scrubUrlCredentials, withoutCredentials } from "../config/UrlCredentials.ts"
 import { millisConfig } from "../config/DurationConfig.ts"
 import { KillSwitchLive, OperatorLive } from "../layers.ts"
 import { topologyConfigFields } from "../queue/Topology.ts"
-import { BadConfiguration, QueueUnreachable } from "../terminal/ExitCodes.ts"
+import { QueueUnreachable } from "../terminal/ExitCodes.ts"
 
 /**
  * How an operator command meets NATS. A service process waits for the broker as long as it
@@ -16,7 +17,7 @@ import { BadConfiguration, QueueUnreachable } from "../terminal/ExitCodes.ts"
 export const NatsConnectTimeout = millisConfig("NATS_CONNECT_TIMEOUT", 100, 600_000, 10_000)
 
 const describe = (error: unknown): string =>
-  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+  scrubUrlCredentials(typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error))
 
 /**
  * Checks the environment (every bad value at once, exit 3), then builds `layer` in the
@@ -26,18 +27,15 @@ const describe = (error: unknown): string =>
  */
 const runWith = <ROut, LE, A, E, R>(
   layer: Layer.Layer<ROut, LE>,
-  configFields: Record<string, Config.Config<unknown>>,
+  settings: SettingGroup,
   program: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | QueueUnreachable | BadConfiguration, Exclude<R, ROut>> =>
+): Effect.Effect<A, E | QueueUnreachable | InvalidConfiguration, Exclude<R, ROut>> =>
   Effect.scoped(Effect.gen(function*() {
-    yield* checkConfig({ ...configFields, connectTimeout: NatsConnectTimeout }).pipe(
-      Effect.mapError((invalid) => new BadConfiguration({ problems: invalid.problems }))
-    )
-    // Already checked above; a failure here cannot happen but is typed.
-    const settings = yield* Effect.gen(function*() {
+    yield* checkConfig(settings, natsConfigFields, { connectTimeout: NatsConnectTimeout })
+    // Checked just above: a failure here is a bug.
+    const { servers, timeoutMillis } = yield* Effect.gen(function*() {
       return { timeoutMillis: yield* NatsConnectTimeout, servers: (yield* NatsConfig).servers }
-    }).pipe(Effect.mapError((error) => new BadConfiguration({ problems: [error.message] })))
-    const { servers, timeoutMillis } = settings
+    }).pipe(Effect.orDie)
     const scope = yield* Scope.Scope
     const building = yield* Effect.forkDetach(Layer.buildWithScope(layer, scope))
     const built = yield* Fiber.join(building).pipe(
@@ -46,7 +44,7 @@ const runWith = <ROut, LE, A, E, R>(
     )
     if (Option.isNone(built)) {
       return yield* new QueueUnreachable({
-        reason: `NATS at ${servers} did not answer within ${timeoutMillis} ms (NATS_URL, NATS_CONNECT_TIMEOUT)`
+        reason: `NATS at ${withoutCredentials(servers)} did not answer within ${timeoutMillis} ms (NATS_URL, NATS_CONNECT_TIMEOUT)`
       })
     }
     return yield* Effect.provideContext(program, built.value)

@@ -1,15 +1,9 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { workerSettingsConfigFields } from "../actors/WorkerSettings.ts"
-import { NatsConfig } from "../broker/NatsClient.ts"
 import { checkConfig } from "../config/ConfigCheck.ts"
-import { databaseConfig } from "../db/Database.ts"
-import { gatewayConfigFields } from "../http/GatewayConfig.ts"
-import { commandRulesConfigFields } from "../jobs/JobCommands.ts"
 import { GatewayAndWorkerLive } from "../layers.ts"
-import { metricsServerConfigFields } from "../observability/MetricsServer.ts"
 import { PipelineHandlers } from "../pipeline/PipelineHandlers.ts"
-import { topologyConfigFields } from "../queue/Topology.ts"
+import { startSettings } from "./CommandSettings.ts"
 import { runService } from "./ServiceRunner.ts"
 
 /**
@@ -17,15 +11,7 @@ import { runService } from "./ServiceRunner.ts"
  * and a worker on one NATS connection, until SIGTERM (then as `worker`: graceful, exit 0).
  */
 export const startCommand = Command.make("start", {}, () =>
-  checkConfig({
-    ...topologyConfigFields,
-    ...gatewayConfigFields,
-    ...workerSettingsConfigFields,
-    ...metricsServerConfigFields,
-    ...commandRulesConfigFields,
-    nats: NatsConfig,
-    database: databaseConfig
-  }).pipe(Effect.andThen(runService(GatewayAndWorkerLive(PipelineHandlers))))).pipe(
+  checkConfig(...startSettings).pipe(Effect.andThen(runService(GatewayAndWorkerLive(PipelineHandlers))))).pipe(
   Command.withDescription(
     "Run the gateway (GATEWAY_HOST:GATEWAY_PORT) and a worker in one process on one NATS connection (NATS_URL), " +
       "against LiveRC and Postgres (DATABASE_URL), until SIGTERM"

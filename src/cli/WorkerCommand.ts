@@ -1,22 +1,14 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { workerSettingsConfigFields } from "../actors/WorkerSettings.ts"
 import { checkConfig } from "../config/ConfigCheck.ts"
-import { commandRulesConfigFields } from "../jobs/JobCommands.ts"
 import { WorkerLive } from "../layers.ts"
-import { metricsServerConfigFields } from "../observability/MetricsServer.ts"
 import { PipelineHandlers } from "../pipeline/PipelineHandlers.ts"
-import { topologyConfigFields } from "../queue/Topology.ts"
+import { workerSettings } from "./CommandSettings.ts"
 import { runService } from "./ServiceRunner.ts"
 
 /** `liverc-ingest worker`: actors pulling ingest jobs until told to stop. */
 export const workerCommand = Command.make("worker", {}, () =>
-  checkConfig({
-    ...topologyConfigFields,
-    ...workerSettingsConfigFields,
-    ...metricsServerConfigFields,
-    ...commandRulesConfigFields
-  }).pipe(
+  checkConfig(...workerSettings).pipe(
     Effect.andThen(runService(WorkerLive(PipelineHandlers)))
   )).pipe(
   Command.withDescription(

@@ -40,9 +40,21 @@ export const MillisFromString = Schema.String.pipe(
   )
 )
 
+const UNIT_NAMES: ReadonlyArray<readonly [string, number]> = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]]
+
+/** 86400000 -> `1d`, 90000 -> `90s`, 250 -> `250ms`: the largest unit that divides it. */
+export const formatMillis = (millis: number): string => {
+  if (millis === 0) return "0"
+  const unit = UNIT_NAMES.find(([, size]) => millis % size === 0)
+  return unit === undefined ? `${millis}ms` : `${millis / unit[1]}${unit[0]}`
+}
+
 /** A duration setting in milliseconds, bounded so a typo cannot make a zero or absurd timer. */
 export const millisConfig = (name: string, minimum: number, maximum: number, fallback: number) =>
-  Config.schema(MillisFromString.check(Schema.isBetween({ minimum, maximum })), name).pipe(
-    Config.withDefault(fallback)
-  )
+  Config.schema(
+    MillisFromString.check(
+      Schema.isBetween({ minimum, maximum }, { message: `a duration between ${formatMillis(minimum)} and ${formatMillis(maximum)}` })
+    ),
+    name
+  ).pipe(Config.withDefault(fallback))
 

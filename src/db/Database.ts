@@ -18,12 +18,15 @@ export const developmentDatabaseUrl = "postgres://root@127.0.0.1:5432/test"
 
 const PoolSize = Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 1000 })))
 
-export const databaseConfig = Config.all({
+/** One Config per environment variable, so a start-up check can report every bad value. */
+export const databaseConfigFields = {
   url: Config.option(Config.Redacted("DATABASE_URL")),
   maxConnections: Config.schema(PoolSize, "DATABASE_POOL_MAX").pipe(Config.withDefault(10)),
   applicationName: Config.NonEmptyString("DATABASE_APPLICATION_NAME").pipe(Config.withDefault("liverc-ingest")),
   connectTimeout: millisConfig("DATABASE_CONNECT_TIMEOUT", 100, 600_000, 10_000).pipe(Config.map(Duration.millis))
-})
+}
+
+export const databaseConfig = Config.all(databaseConfigFields)
 
 /** Provides `PgClient` and `SqlClient`. */
 export const layer = Layer.unwrap(Effect.gen(function*() {

@@ -2,6 +2,7 @@ import { Config, ConfigProvider, Effect, Layer, Logger, Option, Redacted, Refere
 import { CliError } from "effect/cli"
 import { join, relative as relativePath } from "node:path"
 import { NatsConfig } from "../broker/NatsClient.ts"
+import { withoutCredentials } from "../config/UrlCredentials.ts"
 import { databaseConfig } from "../db/Database.ts"
 import { gatewayConfigFields } from "../http/GatewayConfig.ts"
 import { defaultCommandRules, makeCommand } from "../jobs/JobCommands.ts"
@@ -60,12 +61,6 @@ const DemoConfig = Config.all({
 const say = (line: string) => writeOut(`${line}\n`)
 
 /** The password of a URL is no one's business on a screen. */
-const withoutPassword = (url: string) => {
-  const parsed = new URL(url)
-  if (parsed.password !== "") parsed.password = "***"
-  return parsed.toString()
-}
-
 const shown = (path: string) => {
   const relative = relativePath(process.cwd(), path)
   return relative.startsWith("..") ? path : relative
@@ -110,13 +105,21 @@ const count = (result: JobStatus["result"], name: string) => {
 }
 
 /** Everything the demo runs, in the scope of the caller: closing it stops all of it. */
-export const demoServices = Effect.gen(function*() {
+/**
+ * `serving`: the demo keeps serving after the summary, so it prints where to look (the job's URL,
+ * the gateway); a run that stops after the summary (--once) does not print addresses that are
+ * dead by the time anyone reads them.
+ */
+export const demoServices = (serving: boolean) => Effect.gen(function*() {
   const startedAt = Date.now()
   const config = yield* DemoConfig
 
   const natsStore = join(config.dataDir, "nats")
   const nats = yield* localNats(config.nats.servers, natsStore)
-  yield* say(nats.started ? `NATS       started here at ${nats.url} (store ${shown(natsStore)})` : `NATS       ${nats.url}`)
+  if (nats.passedOver !== undefined) yield* say(`NATS       ${nats.passedOver}: not used`)
+  yield* say(
+    nats.started ? `NATS       started here at ${nats.url} (store ${shown(natsStore)})` : `NATS       ${withoutCredentials(nats.url)}`
+  )
 
   const postgresStore = join(config.dataDir, "postgres")
   const embedded = Option.isSome(config.database.url) ? undefined : yield* embeddedDatabase(postgresStore)
@@ -125,7 +128,7 @@ export const demoServices = Effect.gen(function*() {
     yield* say(`           (made ${embedded.opened.join(", ")} searchable by the postgres user, which runs the cluster)`)
   }
   yield* say(
-    `Postgres   ${withoutPassword(databaseUrl)}${
+    `Postgres   ${withoutCredentials(databaseUrl)}${
       Option.isSome(config.database.url) ? "" : ` (embedded, store ${shown(postgresStore)})`
     }`
   )
@@ -154,7 +157,7 @@ export const demoServices = Effect.gen(function*() {
     )
   )
   const gatewayUrl = `http://${config.gatewayHost.includes(":") ? `[${config.gatewayHost}]` : config.gatewayHost}:${gatewayPort}`
-  yield* say(`Gateway    ${gatewayUrl} (API docs ${gatewayUrl}/docs)`)
+  if (serving) yield* say(`Gateway    ${gatewayUrl} (API docs ${gatewayUrl}/docs)`)
   yield* say("")
 
   const command = yield* Effect.fromResult(makeCommand({ kind: "ingest_event", ...SAMPLE_EVENT }, defaultCommandRules)).pipe(
@@ -180,8 +183,10 @@ export const demoServices = Effect.gen(function*() {
     `${((Date.now() - startedAt) / 1000).toFixed(1)} s including start-up)`)
   yield* say(`  races ${count(result, "races")}, results ${count(result, "results")}, drivers ${count(result, "drivers")}, ` +
     `laps ${count(result, "laps")} (pages fetched ${count(result, "pages_fetched")})`)
-  yield* say(`  job      ${gatewayUrl}/api/v1/ingestion/jobs/${final.job_id}`)
-  yield* say(`  gateway  ${gatewayUrl}   API docs ${gatewayUrl}/docs`)
+  if (serving) {
+    yield* say(`  job      ${gatewayUrl}/api/v1/ingestion/jobs/${final.job_id}`)
+    yield* say(`  gateway  ${gatewayUrl}   API docs ${gatewayUrl}/docs`)
+  }
 }).pipe(
   // Service logs below warnings would break the progress line; warnings and errors go to stderr.
   Effect.provideService(References.MinimumLogLevel, "Warn"),

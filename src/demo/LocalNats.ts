@@ -1,16 +1,21 @@
-import { Effect, Runtime, Schema } from "effect"
+import { connect } from "@nats-io/transport-node"
+import { Effect, Runtime, Schema, type Scope } from "effect"
 import { CliError } from "effect/cli"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { ensureServerBinary } from "../broker/NatsServerBinary.ts"
+import { isCurrentServer, REQUIRED_SERVER_VERSION } from "../broker/ServerVersion.ts"
+import { withoutCredentials } from "../config/UrlCredentials.ts"
 import { ExitCode } from "../terminal/ExitCodes.ts"
 import { isLoopback, isPortFree, isReachable, freePort } from "./Ports.ts"
 
 /**
- * The broker of the demo: the one at NATS_URL when something answers there, else a
- * `nats-server -js` started here with its store under `.data/nats`, stopped with the demo. A
- * machine without nats-server gets Debian's package when installing is allowed (root with apt-get,
- * or DEMO_INSTALL_NATS=1 to go through sudo); otherwise one message says how to install it.
+ * The broker of the demo: the one at NATS_URL when it answers and is current (>= 2.12), else a
+ * `nats-server -js` started here with its store under `.data/nats`, stopped with the demo. The
+ * binary is the one tests and benchmarks use (NATS_SERVER_BIN, .tools/bin, PATH); where none is
+ * current the demo fetches one with scripts/install-nats-server.sh (Debian's packages, no root, the
+ * machine's apt configuration untouched); elsewhere one message says what to install.
  */
 
 export class LocalNatsError extends Schema.TaggedError<LocalNatsError>()("LocalNatsError", {
@@ -29,51 +34,28 @@ export interface NatsEndpoint {
   readonly url: string
   /** Started by the demo (and stopped with it), rather than found running. */
   readonly started: boolean
+  /** Why a server that answered at NATS_URL was not used (too old), to tell the user. */
+  readonly passedOver?: string
 }
 
-const HOW_TO_INSTALL = "nats-server is not installed. Install it (Debian/Ubuntu: `sudo apt-get install nats-server`; " +
-  "elsewhere: https://github.com/nats-io/nats-server/releases), set NATS_SERVER_BIN to its path, " +
-  "or point NATS_URL at a running server (JetStream enabled). DEMO_INSTALL_NATS=1 lets the demo run apt-get through sudo."
-
-const KNOWN_PATHS = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-
-const findBinary = (): string | undefined => {
-  const known = KNOWN_PATHS.find((path) => existsSync(path))
-  if (known !== undefined) return known
-  const which = spawnSync("which", ["nats-server"], { encoding: "utf8" })
-  return which.status === 0 ? which.stdout.trim() : undefined
-}
-
-const hasAptGet = () => spawnSync("which", ["apt-get"]).status === 0
-
-/** Root with apt-get needs nobody's permission; anyone else opts in, and goes through sudo. */
-const installCommand = (): ReadonlyArray<string> | undefined => {
-  if (!hasAptGet()) return undefined
-  if (process.getuid?.() === 0) return ["apt-get"]
-  return process.env["DEMO_INSTALL_NATS"] === "1" ? ["sudo", "apt-get"] : undefined
-}
-
-const aptGet = (prefix: ReadonlyArray<string>, args: ReadonlyArray<string>) => {
-  const [command, ...rest] = [...prefix, ...args]
-  return spawnSync(command!, rest, {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }
-  }).status === 0
-}
-
-const installNatsServer = Effect.gen(function*() {
-  const prefix = installCommand()
-  if (prefix === undefined) return yield* new LocalNatsError({ reason: HOW_TO_INSTALL })
-  process.stderr.write("nats-server is missing: installing Debian's nats-server package (apt-get)...\n")
-  // A fresh machine may have no package lists yet; update only when the first try finds nothing.
-  const installed = aptGet(prefix, ["install", "-y", "-q", "nats-server"]) ||
-    (aptGet(prefix, ["update", "-q"]) && aptGet(prefix, ["install", "-y", "-q", "nats-server"]))
-  const binary = installed ? findBinary() : undefined
-  if (binary === undefined) {
-    return yield* new LocalNatsError({ reason: `apt-get could not install nats-server. ${HOW_TO_INSTALL}` })
-  }
-  return binary
+/** A current binary: found, or fetched by the install script where it can run. */
+const currentBinary = Effect.suspend(() => {
+  const binary = ensureServerBinary()
+  return binary._tag === "Found" ? Effect.succeed(binary.path) : Effect.fail(new LocalNatsError({ reason: binary.reason }))
 })
+
+/** The version of the server answering at `url`, or undefined if it does not answer as NATS. */
+const serverVersion = (url: string) =>
+  Effect.promise(async () => {
+    try {
+      const nc = await connect({ servers: url, timeout: 2000, maxReconnectAttempts: 0, name: "liverc-ingest-demo-probe" })
+      const version = nc.info?.version
+      await nc.close()
+      return version
+    } catch {
+      return undefined
+    }
+  })
 
 const firstServer = (natsUrl: string): { host: string; port: number } => {
   const first = natsUrl.split(",")[0]!.trim()
@@ -140,20 +122,21 @@ const startServer = (binary: string, port: number, storeDir: string) =>
   )
 
 /** The broker to use: `natsUrl` if it answers, else a local one on its port (or a free one). */
-export const localNats = (natsUrl: string, storeDir: string) =>
+export const localNats = (natsUrl: string, storeDir: string): Effect.Effect<NatsEndpoint, LocalNatsError, Scope.Scope> =>
   Effect.gen(function*() {
     const configured = firstServer(natsUrl)
+    let passedOver: string | undefined
     if (yield* Effect.promise(() => isReachable(configured.host, configured.port))) {
-      return { url: natsUrl, started: false } satisfies NatsEndpoint
+      const version = yield* serverVersion(natsUrl)
+      if (version !== undefined && isCurrentServer(version)) return { url: natsUrl, started: false } satisfies NatsEndpoint
+      passedOver = version === undefined
+        ? `${withoutCredentials(natsUrl)} answers, but not as a NATS server`
+        : `${withoutCredentials(natsUrl)} runs nats-server ${version}, older than ${REQUIRED_SERVER_VERSION}`
     }
-    const configuredBinary = process.env["NATS_SERVER_BIN"]
-    if (configuredBinary !== undefined && configuredBinary !== "" && !existsSync(configuredBinary)) {
-      return yield* new LocalNatsError({ reason: `NATS_SERVER_BIN is ${configuredBinary}, which does not exist` })
-    }
-    const binary = configuredBinary || findBinary() || (yield* installNatsServer)
+    const binary = yield* currentBinary
     const port = isLoopback(configured.host) && (yield* Effect.promise(() => isPortFree("127.0.0.1", configured.port)))
       ? configured.port
       : yield* Effect.promise(() => freePort())
     yield* startServer(binary, port, storeDir)
-    return { url: `nats://127.0.0.1:${port}`, started: true } satisfies NatsEndpoint
+    return { url: `nats://127.0.0.1:${port}`, started: true, ...(passedOver === undefined ? {} : { passedOver }) } satisfies NatsEndpoint
   })

@@ -138,7 +138,12 @@ export const PayloadTooLargeWire = wire(PayloadTooLarge, PayloadTooLarge.status,
 
 const MediaTypeCodes = ["UNSUPPORTED_MEDIA_TYPE"] as const
 
-/** 415: a body in anything but JSON. */
+/**
+ * 415: a request to a route that changes something without `Content-Type: application/json`
+ * (body or not). A web page can send a form, text/plain or no content type to another origin
+ * without asking; application/json needs a CORS preflight first, which the gateway answers only for
+ * CORS_ALLOWED_ORIGINS.
+ */
 export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
   code: Schema.Literals(MediaTypeCodes),
   message: Schema.String
@@ -147,14 +152,42 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
     return respond(UnsupportedMediaType.status, this)
   }
   static readonly status = 415
-  static readonly of = (contentType: string) =>
+  static readonly of = (contentType: string | undefined) =>
     new UnsupportedMediaType({
       code: "UNSUPPORTED_MEDIA_TYPE",
-      message: `the body must be application/json, not ${JSON.stringify(contentType.slice(0, 100))}`
+      message: contentType === undefined || contentType.trim() === ""
+        ? "this route needs the header Content-Type: application/json, even without a body"
+        : `this route needs Content-Type: application/json, not ${JSON.stringify(contentType.slice(0, 100))}`
     })
 }
 export const UnsupportedMediaTypeWire = wire(UnsupportedMediaType, UnsupportedMediaType.status, MediaTypeCodes, (code, message) =>
   new UnsupportedMediaType({ code, message }))
+
+const MisdirectedCodes = ["MISDIRECTED_REQUEST"] as const
+
+/**
+ * 421: the Host header names a host this gateway does not answer for (GATEWAY_ALLOWED_HOSTS), or
+ * there is none. A web page that rebinds its own DNS name to the gateway's address reaches the
+ * gateway with that name as Host, and is refused here.
+ */
+export class MisdirectedRequest extends Schema.TaggedError<MisdirectedRequest>()("MisdirectedRequest", {
+  code: Schema.Literals(MisdirectedCodes),
+  message: Schema.String
+}) {
+  [HttpServerRespondable.symbol]() {
+    return respond(MisdirectedRequest.status, this)
+  }
+  static readonly status = 421
+  static readonly of = (host: string | undefined) =>
+    new MisdirectedRequest({
+      code: "MISDIRECTED_REQUEST",
+      message: host === undefined || host.trim() === ""
+        ? "the request has no Host header"
+        : `this gateway does not answer for the host ${JSON.stringify(host.slice(0, 100))} (see GATEWAY_ALLOWED_HOSTS)`
+    })
+}
+export const MisdirectedRequestWire = wire(MisdirectedRequest, MisdirectedRequest.status, MisdirectedCodes, (code, message) =>
+  new MisdirectedRequest({ code, message }))
 
 const UnavailableCodes = ["QUEUE_FULL", "QUEUE_UNAVAILABLE", "DATABASE_UNAVAILABLE", "NOT_READY"] as const
 
@@ -196,7 +229,7 @@ export const ServiceUnavailableWire = ServiceUnavailable.pipe(
   })
 )
 
-const InternalCodes = ["INTERNAL_ERROR"] as const
+const InternalCodes = ["INTERNAL_ERROR", "STATUS_CORRUPT"] as const
 
 /** 500: a defect; the details go to the log, never to the client. */
 export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {

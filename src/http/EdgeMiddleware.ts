@@ -1,17 +1,18 @@
 import { Cause, Clock, Effect, Option } from "effect"
 import { HttpRouter, HttpServerError, HttpServerRequest, HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { HttpApiError } from "effect/http-api"
-import { InternalError, InvalidRequest, NotFound, PayloadTooLarge } from "./ApiErrors.ts"
+import { InternalError, InvalidRequest, MisdirectedRequest, NotFound, PayloadTooLarge } from "./ApiErrors.ts"
 import { MAX_BODY_BYTES } from "./GatewayApi.ts"
 import { describeRequestError } from "./GatewayMiddleware.ts"
 import { recordRequest } from "./GatewayMetrics.ts"
 
 /**
- * The outermost layer of every request: whatever no endpoint answered in the envelope (an unknown
- * route, a body cut off at the limit, a defect), then the request counted with its final status.
- * One middleware, so the count always sees the answer the client got. While the server drains
- * (SIGTERM) every answer closes its connection, so an idle keep-alive connection does not hold
- * the shutdown until it times out.
+ * The outermost layer of every request: a Host the gateway does not answer for is refused with
+ * 421 before anything else runs (every route, /docs and unknown routes included); then whatever no
+ * endpoint answered in the envelope (an unknown route, a body cut off at the limit, a defect), then
+ * the request counted with its final status. One middleware, so the count always sees the answer
+ * the client got. While the server drains (SIGTERM) every answer closes its connection, so an idle
+ * keep-alive connection does not hold the shutdown until it times out.
  */
 
 const pathOf = (url: string) => (url.split("?")[0] ?? url).slice(0, 200)
@@ -49,12 +50,22 @@ const fallback = (cause: Cause.Cause<unknown>, request: HttpServerRequest.HttpSe
   )
 }
 
-export const edgeMiddleware = (draining: () => boolean) =>
+export interface EdgeOptions {
+  /** True once the server drains (SIGTERM). */
+  readonly draining: () => boolean
+  /** Whether a request with this Host header is answered (HostAllowlist). */
+  readonly hostAllowed: (host: string | undefined) => boolean
+}
+
+export const edgeMiddleware = ({ draining, hostAllowed }: EdgeOptions) =>
   HttpRouter.middleware((httpEffect) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const started = yield* Clock.currentTimeNanos
-    const response: HttpServerResponse.HttpServerResponse = yield* httpEffect.pipe(
+    const host = request.headers["host"]
+    const response: HttpServerResponse.HttpServerResponse = yield* (
+      hostAllowed(host) ? httpEffect : HttpServerRespondable.toResponse(MisdirectedRequest.of(host))
+    ).pipe(
       // A client that went away is not answered (nor counted).
       Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : fallback(cause, request))
     )

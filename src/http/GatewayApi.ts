@@ -15,6 +15,7 @@ import {
   ConflictWire,
   InternalErrorWire,
   InvalidRequestWire,
+  MisdirectedRequestWire,
   NotFoundWire,
   PayloadTooLargeWire,
   ServiceUnavailableWire,
@@ -42,9 +43,24 @@ export class BearerAuth extends HttpApiMiddleware.Service<BearerAuth>()("liverc-
   error: UnauthorizedWire
 }) {}
 
-/** Routes with a body: JSON only, at most MAX_BODY_BYTES, refused before the body is read. */
-export class JsonBody extends HttpApiMiddleware.Service<JsonBody>()("liverc-ingest/http/JsonBody", {
+/**
+ * Every route that changes something (every POST, PUT and DELETE, with a body or not):
+ * `Content-Type: application/json` and nothing else (415), a body of at most MAX_BODY_BYTES (413),
+ * both refused before the body is read. A web page cannot send application/json to another origin
+ * without a CORS preflight, so this is what keeps pages a developer opens off the queue and the
+ * kill switch when no GATEWAY_TOKEN is set.
+ */
+export class JsonRequest extends HttpApiMiddleware.Service<JsonRequest>()("liverc-ingest/http/JsonRequest", {
   error: [PayloadTooLargeWire, UnsupportedMediaTypeWire]
+}) {}
+
+/**
+ * Every route: the Host header must name a host this gateway answers for (GATEWAY_ALLOWED_HOSTS,
+ * 421 otherwise). The edge middleware checks it before any route is matched (so /docs and unknown
+ * routes too); this declares it in the contract and checks it again.
+ */
+export class AllowedHost extends HttpApiMiddleware.Service<AllowedHost>()("liverc-ingest/http/AllowedHost", {
+  error: MisdirectedRequestWire
 }) {}
 
 /** Turns a parameter or body that does not decode into VALIDATION_ERROR naming the field. */
@@ -114,22 +130,23 @@ export class IngestGroup extends HttpApiGroup.make("ingest")
       summary: "Ingest an event already stored with its track",
       description: "The event must be known (from an events sync or an earlier ingest). For an event that is " +
         "not stored yet the answer is 404 EVENT_NOT_STORED: use POST /api/v1/events/ingest with the track slug."
-    })).middleware(JsonBody),
+    })).middleware(JsonRequest),
     HttpApiEndpoint.post("ingestTrackEvent", "/api/v1/events/ingest", {
       payload: TrackEventIngest,
       success: Accepted,
       error: ServiceUnavailableWire
     }).annotateMerge(OpenApi.annotations({ summary: "Ingest an event by track slug and LiveRC event id" }))
-      .middleware(JsonBody),
+      .middleware(JsonRequest),
     HttpApiEndpoint.post("syncTracks", "/api/v1/tracks/sync", {
       success: Accepted,
       error: ServiceUnavailableWire
-    }).annotateMerge(OpenApi.annotations({ summary: "Sync the track catalogue and every track's dashboard" })),
+    }).annotateMerge(OpenApi.annotations({ summary: "Sync the track catalogue and every track's dashboard" }))
+      .middleware(JsonRequest),
     HttpApiEndpoint.post("syncEvents", "/api/v1/tracks/:slug/events/sync", {
       params: { slug: TrackSlug },
       success: Accepted,
       error: ServiceUnavailableWire
-    }).annotateMerge(OpenApi.annotations({ summary: "Sync a track's events list" })),
+    }).annotateMerge(OpenApi.annotations({ summary: "Sync a track's events list" })).middleware(JsonRequest),
     HttpApiEndpoint.post("discoverPractice", "/api/v1/tracks/:slug/practice/discover", {
       params: { slug: TrackSlug },
       payload: PracticeRange,
@@ -138,7 +155,7 @@ export class IngestGroup extends HttpApiGroup.make("ingest")
     }).annotateMerge(OpenApi.annotations({
       summary: "Discover a track's practice days in a date range",
       description: "`from` <= `to`, at most PRACTICE_DISCOVERY_MAX_DAYS days (366 by default)."
-    })).middleware(JsonBody)
+    })).middleware(JsonRequest)
   )
   .middleware(BearerAuth)
   .annotateMerge(OpenApi.annotations({
@@ -163,7 +180,7 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
       summary: "Cancel a job",
       description: "A queued job never runs; a running one is interrupted and commits nothing partial. " +
         "409 when it already finished."
-    })).middleware(BearerAuth)
+    })).middleware(JsonRequest).middleware(BearerAuth)
   )
   .annotateMerge(OpenApi.annotations({ title: "Job status" }))
 {}
@@ -180,11 +197,11 @@ export class AdminGroup extends HttpApiGroup.make("admin")
     }).annotateMerge(OpenApi.annotations({
       summary: "Pause every LiveRC request in every process (the global kill switch)",
       description: "Requests already on the wire finish; no new one starts until the pause is cleared."
-    })),
+    })).middleware(JsonRequest),
     HttpApiEndpoint.delete("resume", "/api/v1/admin/liverc/pause", {
       success: Ok(KillSwitchView),
       error: ServiceUnavailableWire
-    }).annotateMerge(OpenApi.annotations({ summary: "Resume LiveRC traffic" }))
+    }).annotateMerge(OpenApi.annotations({ summary: "Resume LiveRC traffic" })).middleware(JsonRequest)
   )
   .middleware(BearerAuth)
   .annotateMerge(OpenApi.annotations({ title: "Admin" }))
@@ -212,12 +229,15 @@ export class GatewayApi extends HttpApi.make("liverc-ingest")
   .add(AdminGroup)
   .add(SystemGroup)
   .middleware(RequestValidation)
+  .middleware(AllowedHost)
   .annotate(HttpApi.PayloadParseOptions, { onExcessProperty: "error", errors: "all" })
   .annotateMerge(OpenApi.annotations({
     title: "liverc-ingest gateway",
     version: "1",
     description: "Enqueue LiveRC ingestion jobs and poll their status. Every answer is " +
-      "`{success: true, data}` or `{success: false, error: {code, message}}`."
+      "`{success: true, data}` or `{success: false, error: {code, message}}`. Every POST, PUT and DELETE needs " +
+      "`Content-Type: application/json`, with a body or not (415 otherwise); every request needs a Host header " +
+      "naming a host the gateway answers for (421 otherwise)."
   }))
 {}
 

@@ -3,9 +3,17 @@ import { ByteSize, Cause, Effect, Layer, Option, Redacted, SchemaIssue } from "e
 import { HttpIncomingMessage, HttpServerError, HttpServerRequest } from "effect/http"
 import { HttpApiMiddleware } from "effect/http-api"
 import type { HttpApiSchemaError } from "effect/http-api/HttpApiError"
-import { InternalError, InvalidRequest, PayloadTooLarge, Unauthorized, UnsupportedMediaType } from "./ApiErrors.ts"
-import { BearerAuth, JsonBody, MAX_BODY_BYTES, RequestValidation } from "./GatewayApi.ts"
-import { GatewaySettings } from "./GatewayConfig.ts"
+import {
+  InternalError,
+  InvalidRequest,
+  MisdirectedRequest,
+  PayloadTooLarge,
+  Unauthorized,
+  UnsupportedMediaType
+} from "./ApiErrors.ts"
+import { AllowedHost, BearerAuth, JsonRequest, MAX_BODY_BYTES, RequestValidation } from "./GatewayApi.ts"
+import { GatewaySettings, type GatewaySettingsShape } from "./GatewayConfig.ts"
+import { type HostAllowlist, makeHostAllowlist } from "./HostAllowlist.ts"
 
 /** The implementations of the middlewares GatewayApi.ts declares. */
 
@@ -38,11 +46,12 @@ export const BearerAuthLive = Layer.effect(
   })
 )
 
-/** `application/json` or a `+json` type, with any parameters (`; charset=utf-8`). */
-export const isJsonMediaType = (contentType: string): boolean => {
-  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? ""
-  return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type)
-}
+/**
+ * `application/json` in any case, with any parameters (`; charset=utf-8`), and nothing else: not a
+ * `+json` type (HttpApi would answer it with its own plain-text 415), not a list.
+ */
+export const isJsonMediaType = (contentType: string | undefined): boolean =>
+  contentType !== undefined && (contentType.split(";")[0] ?? "").trim().toLowerCase() === "application/json"
 
 const isBodyTooLarge = (defect: unknown): boolean =>
   HttpServerError.isHttpServerError(defect) && defect.reason._tag === "RequestParseError" &&
@@ -50,15 +59,13 @@ const isBodyTooLarge = (defect: unknown): boolean =>
 
 const bodyLimit = ByteSize.bytes(MAX_BODY_BYTES)
 
-export const JsonBodyLive = Layer.succeed(
-  JsonBody,
+export const JsonRequestLive = Layer.succeed(
+  JsonRequest,
   (httpEffect) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const contentType = request.headers["content-type"]
-      if (contentType !== undefined && contentType.trim() !== "" && !isJsonMediaType(contentType)) {
-        return yield* UnsupportedMediaType.of(contentType)
-      }
+      if (!isJsonMediaType(contentType)) return yield* UnsupportedMediaType.of(contentType)
       // A declared length is refused before a byte of the body is read; a chunked body is cut
       // off as soon as it passes the limit.
       const declared = Number(request.headers["content-length"] ?? "0")
@@ -108,5 +115,23 @@ export const RequestValidationLive = HttpApiMiddleware.layerSchemaErrorTransform
   }
 )
 
+/** The Host allowlist of a gateway with these settings. */
+export const hostAllowlistOf = (settings: GatewaySettingsShape): HostAllowlist =>
+  makeHostAllowlist(Option.getOrUndefined(settings.allowedHosts), settings.host)
+
+export const AllowedHostLive = Layer.effect(
+  AllowedHost,
+  Effect.gen(function*() {
+    const allowlist = hostAllowlistOf(yield* GatewaySettings)
+    return AllowedHost.of((httpEffect) =>
+      Effect.gen(function*() {
+        const host = (yield* HttpServerRequest.HttpServerRequest).headers["host"]
+        if (!allowlist.allows(host)) return yield* MisdirectedRequest.of(host)
+        return yield* httpEffect
+      })
+    )
+  })
+)
+
 /** Every middleware a GatewayApi route runs through. */
-export const GatewayMiddlewareLive = Layer.mergeAll(BearerAuthLive, JsonBodyLive, RequestValidationLive)
+export const GatewayMiddlewareLive = Layer.mergeAll(BearerAuthLive, JsonRequestLive, RequestValidationLive, AllowedHostLive)

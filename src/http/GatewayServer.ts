@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { createServer, type Server, type ServerOptions } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
@@ -8,14 +8,15 @@ import { AdminEndpoints } from "./AdminEndpoints.ts"
 import { edgeMiddleware } from "./EdgeMiddleware.ts"
 import { DOCS_PATH, GatewayApi, OPENAPI_PATH } from "./GatewayApi.ts"
 import { GatewaySettings, type GatewaySettingsShape } from "./GatewayConfig.ts"
-import { GatewayMiddlewareLive } from "./GatewayMiddleware.ts"
+import { GatewayMiddlewareLive, hostAllowlistOf } from "./GatewayMiddleware.ts"
 import { IngestEndpoints } from "./IngestEndpoints.ts"
 import { JobEndpoints } from "./JobEndpoints.ts"
 import { SystemEndpoints } from "./SystemEndpoints.ts"
 
 /**
  * The gateway's HTTP server: the GatewayApi routes, the OpenAPI page at /docs (Scalar, bundled,
- * no CDN) with the JSON document at /docs/openapi.json, CORS, and the edge middleware. On close
+ * no CDN) with the JSON document at /docs/openapi.json, CORS, and the edge middleware (Host
+ * allowlist first). Node's server limits are set explicitly (nodeServerOptions). On close
  * (SIGTERM) it stops accepting connections and gives requests in flight GATEWAY_SHUTDOWN_GRACE to
  * finish; the services it uses (NATS, Postgres) are provided from outside and close after it.
  */
@@ -37,6 +38,29 @@ const corsFor = (origins: ReadonlyArray<string>) =>
     maxAge: 600
   })
 
+/**
+ * Node's defaults let a client take 60 s for its headers and 300 s for its request, checked only
+ * every 30 s, with no cap on connections: a few hundred sockets trickling header bytes hold the
+ * gateway for minutes. Here the timeouts come from the settings and are checked often enough that
+ * a slow client is cut within about a quarter of the headers timeout (at most 1 s) after it passes.
+ * A request without a Host header reaches the edge middleware, which answers it 421 in the envelope
+ * (Node would answer a bare 400).
+ */
+export const nodeServerOptions = (settings: GatewaySettingsShape): ServerOptions => ({
+  headersTimeout: settings.headersTimeoutMillis,
+  requestTimeout: settings.requestTimeoutMillis,
+  keepAliveTimeout: settings.keepAliveTimeoutMillis,
+  connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(settings.headersTimeoutMillis / 4))),
+  requireHostHeader: false
+})
+
+export const makeNodeServer = (settings: GatewaySettingsShape): Server => {
+  const server = createServer(nodeServerOptions(settings))
+  // Connections past the cap are closed as they are accepted, before a byte is read.
+  server.maxConnections = settings.maxConnections
+  return server
+}
+
 const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.")
 
 const warnIfOpen = (settings: GatewaySettingsShape) =>
@@ -53,9 +77,18 @@ export const GatewayServer = {
     yield* warnIfOpen(settings)
     yield* collectProcessMetrics
     let draining = false
-    const routes = Layer.mergeAll(ApiRoutes, DocsRoute, edgeMiddleware(() => draining), corsFor(settings.corsOrigins))
+    const allowlist = hostAllowlistOf(settings)
+    yield* !allowlist.any
+      ? Effect.logInfo(`gateway answers requests for Host ${[...allowlist.names].join(", ")} (GATEWAY_ALLOWED_HOSTS)`)
+      : Option.isNone(settings.token)
+      ? Effect.logWarning(
+        "gateway answers requests for any Host (GATEWAY_ALLOWED_HOSTS=*) without GATEWAY_TOKEN: a web page that rebinds its DNS name to this address can use it"
+      )
+      : Effect.logInfo("gateway answers requests for any Host (GATEWAY_ALLOWED_HOSTS=*)")
+    const edge = edgeMiddleware({ draining: () => draining, hostAllowed: allowlist.allows })
+    const routes = Layer.mergeAll(ApiRoutes, DocsRoute, edge, corsFor(settings.corsOrigins))
     return HttpRouter.serve(routes, { disableLogger: true }).pipe(
-      Layer.provide(NodeHttpServer.layer(() => createServer(), {
+      Layer.provide(NodeHttpServer.layer(() => makeNodeServer(settings), {
         port: settings.port,
         host: settings.host,
         gracefulShutdownTimeout: Duration.millis(settings.shutdownGraceMillis)

@@ -4,6 +4,14 @@ import { JobId, JobKind } from "./Commands.ts"
 export const JobState = Schema.Literals(["queued", "running", "completed", "failed", "cancelled"])
 export type JobState = typeof JobState.Type
 
+/**
+ * Whether the status belongs to the message at stream sequence `seq`. A job's status is touched
+ * only by the delivery of its own message: a command published by hand that reuses the job id
+ * (whatever it carries) must never move another job. A status from before sequences were stored
+ * (null) is taken to be its message's.
+ */
+export const ownsMessage = (status: JobStatus, seq: number): boolean => status.stream_seq === null || status.stream_seq === seq
+
 export const isTerminal = (state: JobState): boolean =>
   state === "completed" || state === "failed" || state === "cancelled"
 
@@ -36,6 +44,20 @@ export const JobStatus = Schema.Struct({
   /** Stream sequence of the command in INGEST; the O(1) queue position is derived from it. */
   stream_seq: Schema.NullOr(Schema.Int),
   /** Set when a cancel was requested; the worker running it interrupts the job. */
-  cancel_requested: Schema.optionalKey(Schema.Boolean)
+  cancel_requested: Schema.optionalKey(Schema.Boolean),
+  /**
+   * Only while LiveRC traffic is paused (the kill switch) and the job waits on it: when the pause
+   * began. Computed on read, never stored.
+   */
+  paused_since: Schema.optionalKey(Schema.String)
 })
 export type JobStatus = typeof JobStatus.Type
+
+/**
+ * A live job as a reader should see it while LiveRC traffic is paused since `since`: held by the
+ * pause (a running job in its write stage needs no LiveRC and is not). Finished jobs are as stored.
+ */
+export const noticePause = (status: JobStatus, since: Date | null): JobStatus =>
+  since !== null && (status.status === "queued" || (status.status === "running" && status.progress?.stage !== "write"))
+    ? { ...status, paused_since: since.toISOString() }
+    : status

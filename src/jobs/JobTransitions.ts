@@ -65,6 +65,6 @@ export const toCancelled = (current: JobStatus, now: string): JobStatus | undefi
 export const withProgress = (current: JobStatus, progress: JobProgress, now: string): JobStatus | undefined =>
   current.status === "running" ? { ...current, progress, updated_at: now } : undefined
 
-/** Rewrites a live status unchanged but for `updated_at`, so the bucket TTL starts again. */
+/** A live status unchanged but for `updated_at`: proof of life for the dead-letter sweep. */
 export const touched = (current: JobStatus, now: string): JobStatus | undefined =>
   isTerminal(current.status) ? undefined : { ...current, updated_at: now }

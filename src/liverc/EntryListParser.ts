@@ -4,6 +4,7 @@ import type { Effect } from "effect"
 import type { LiveRcParseError } from "./LiveRcParseError.ts"
 import { type Entry, EntryList } from "./models/EntryList.ts"
 import { collapse, linesOf, loadPage, nonBlank, runParser, textOf } from "./PageParsing.ts"
+import { hasLineTerminator, indexOfAscii, spaceRunStart } from "./TextScan.ts"
 
 /**
  * An event's entry list (`?p=view_entry_list&id=EVENT`): one table per class, in tab panes named
@@ -21,8 +22,16 @@ const classOf = (table: Cheerio<Element>): string => {
   if (header.length > 0) return className(textOf(header))
   // Older layout: `<th colspan="3">1/8 Electric Buggy Entries: 2</th>`.
   const legacy = textOf(firstHeadRow.children("th").first())
-  const match = /^(.*?)\s*Entries:/i.exec(legacy)
-  return match === null ? "" : className(match[1]!)
+  const prefix = beforeEntries(legacy)
+  return prefix === null ? "" : className(prefix)
+}
+
+/** What `/^(.*?)\s*Entries:/i` captures, in one pass: the text before the first `Entries:`. */
+export const beforeEntries = (text: string): string | null => {
+  const at = indexOfAscii(text, "entries:")
+  if (at === -1) return null
+  const end = spaceRunStart(text, at)
+  return hasLineTerminator(text, 0, end) ? null : text.slice(0, end)
 }
 
 const TAB_ID = /_tab_(\d+)$/

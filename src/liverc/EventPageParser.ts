@@ -14,6 +14,16 @@ import {
   runParser,
   textOf
 } from "./PageParsing.ts"
+import {
+  digitsEnd,
+  hasLineTerminator,
+  indexOfAscii,
+  isLineTerminator,
+  isSpace,
+  matchesAsciiAt,
+  skipSpace,
+  spaceRunStart
+} from "./TextScan.ts"
 
 /**
  * An event page: its title and dates, registration stats, the race results grouped under round
@@ -51,9 +61,9 @@ export const chooseEventName = (h1: string, h3: string): string => {
 export const splitRaceLabel = (
   text: string
 ): { readonly raceNumber: number | null; readonly className: string; readonly label: string } => {
-  const numbered = /^Race\s+(\d{1,6})\s*:?\s*(.*)$/i.exec(text)
-  const raceNumber = numbered === null ? null : Number(numbered[1])
-  const rest = numbered === null ? text : numbered[2]!
+  const numbered = raceHeading(text)
+  const raceNumber = numbered === null ? null : numbered.raceNumber
+  const rest = numbered === null ? text : numbered.rest
   if (rest.endsWith(")")) {
     let depth = 0
     for (let i = rest.length - 1; i >= 0; i--) {
@@ -74,14 +84,137 @@ export const splitRaceLabel = (
   return { raceNumber, className: rest, label: rest }
 }
 
+/**
+ * What `/^Race\s+(\d{1,6})\s*:?\s*(.*)$/i` captures, in one pass: `Race 14: rest` -> 14, `rest`.
+ * The pattern's two `\s*` around an optional colon backtrack quadratically on a run of spaces.
+ */
+export const raceHeading = (text: string): { readonly raceNumber: number; readonly rest: string } | null => {
+  if (!matchesAsciiAt(text, 0, "race")) return null
+  const digits = skipSpace(text, 4)
+  if (digits === 4) return null
+  const end = Math.min(digitsEnd(text, digits), digits + 6)
+  if (end === digits) return null
+  let rest = skipSpace(text, end)
+  if (text.charCodeAt(rest) === 58 /* : */) rest = skipSpace(text, rest + 1)
+  // `(.*)$` reads to the end without crossing a line break; whitespace before it was skipped above.
+  return hasLineTerminator(text, rest) ? null : { raceNumber: Number(text.slice(digits, end)), rest: text.slice(rest) }
+}
+
+const isWordChar = (code: number) =>
+  (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95
+
+/** What `/\bat\s+(.+)$/i` captures, in one pass: the text after the first word `at` and its spaces. */
+export const afterAt = (text: string): string | null => {
+  let lastBreak = -1
+  for (let at = text.length - 1; at >= 0; at--) {
+    if (isLineTerminator(text.charCodeAt(at))) {
+      lastBreak = at
+      break
+    }
+  }
+  for (let at = indexOfAscii(text, "at"); at !== -1; at = indexOfAscii(text, "at", at + 1)) {
+    if (at > 0 && isWordChar(text.charCodeAt(at - 1))) continue
+    const rest = skipSpace(text, at + 2)
+    if (rest === at + 2) continue
+    if (rest < text.length) {
+      if (lastBreak < rest) return text.slice(rest)
+      continue
+    }
+    // Only spaces follow: `(.+)` takes the last one, when `\s+` can spare it and it is no line break.
+    if (rest - (at + 2) >= 2 && !isLineTerminator(text.charCodeAt(rest - 1))) return text.slice(rest - 1)
+  }
+  return null
+}
+
 /** `Nov 16, 2025 at 5:30pm`, `... at 5pm` or a bare date -> a local date-time; else null. */
 const completedAt = (text: string): string | null => {
   const date = englishDate(text)
   if (date === null) return null
-  const at = /\bat\s+(.+)$/i.exec(text)
+  const at = afterAt(text)
   if (at === null) return `${date}T00:00:00`
-  const time = clockTime(at[1]!)
+  const time = clockTime(at)
   return time === null ? null : `${date}T${time}`
+}
+
+/** `text.split(/\s+to\s+/i)` in one pass (the pattern rescans a run of spaces from each of its starts). */
+export const splitOnTo = (text: string): ReadonlyArray<string> => {
+  const parts: Array<string> = []
+  let start = 0
+  let at = 0
+  while (at < text.length) {
+    if (!isSpace(text.charCodeAt(at))) {
+      at++
+      continue
+    }
+    const word = skipSpace(text, at)
+    const after = word + 2
+    if (matchesAsciiAt(text, word, "to") && after < text.length && isSpace(text.charCodeAt(after))) {
+      parts.push(text.slice(start, at))
+      start = skipSpace(text, after)
+      at = start
+    } else {
+      at = word
+    }
+  }
+  parts.push(text.slice(start))
+  return parts
+}
+
+/** The `[\d,]+` run at `at`, or null when there is none. */
+const countRun = (text: string, at: number): string | null => {
+  let end = at
+  while (end < text.length) {
+    const code = text.charCodeAt(end)
+    if (!((code >= 48 && code <= 57) || code === 44)) break
+    end++
+  }
+  return end === at ? null : text.slice(at, end)
+}
+
+/**
+ * What `/Entries:\s*([\d,]+).*?Drivers:\s*([\d,]+)/i` captures, in one pass. The pattern retries
+ * its lazy middle from every `Entries:`, so a long row of them cost the square of its length
+ * (issue 12: 352 kB took 3.2 s).
+ */
+export const registrationCounts = (text: string): { readonly entries: string; readonly drivers: string } | null => {
+  // The next `Drivers:` with a count after it; it only ever moves forward, so each is read once.
+  let drivers = -1
+  let driversCount: string | null = null
+  const nextDrivers = (from: number) => {
+    for (drivers = indexOfAscii(text, "drivers:", from); drivers !== -1; drivers = indexOfAscii(text, "drivers:", drivers + 1)) {
+      driversCount = countRun(text, skipSpace(text, drivers + 8))
+      if (driversCount !== null) return
+    }
+  }
+  // The first line break at or after a position; positions asked for only grow, so it moves forward too.
+  let lineBreak = -1
+  const breakFrom = (from: number) => {
+    if (lineBreak < from) {
+      lineBreak = from
+      while (lineBreak < text.length && !isLineTerminator(text.charCodeAt(lineBreak))) lineBreak++
+    }
+    return lineBreak
+  }
+  nextDrivers(0)
+  for (let at = indexOfAscii(text, "entries:"); at !== -1; at = indexOfAscii(text, "entries:", at + 1)) {
+    const runStart = skipSpace(text, at + 8)
+    const entries = countRun(text, runStart)
+    if (entries === null) continue
+    const runEnd = runStart + entries.length
+    if (drivers !== -1 && drivers < runEnd) nextDrivers(runEnd)
+    if (drivers === -1) return null
+    // The lazy `.*?` between them cannot cross a line break; a later `Entries:` may still match.
+    if (breakFrom(runEnd) < drivers) continue
+    return { entries, drivers: driversCount! }
+  }
+  return null
+}
+
+/** `text.replace(/\s+Results$/i, "")` in one pass. */
+export const withoutResultsSuffix = (text: string): string => {
+  const word = text.length - 7
+  if (word < 1 || !matchesAsciiAt(text, word, "results") || !isSpace(text.charCodeAt(word - 1))) return text
+  return text.slice(0, spaceRunStart(text, word))
 }
 
 const headerText = ($: CheerioAPI, selector: string): string => {
@@ -91,7 +224,7 @@ const headerText = ($: CheerioAPI, selector: string): string => {
 }
 
 const dateRange = (text: string): { readonly date: string; readonly dateEnd: string | null } => {
-  const [from, to] = text.split(/\s+to\s+/i)
+  const [from, to] = splitOnTo(text)
   const date = englishDate(from ?? "")
   if (date === null) return mismatch(`no event date in the page header ${JSON.stringify(text.slice(0, 60))}`)
   const dateEnd = to === undefined ? null : englishDate(to)
@@ -120,10 +253,10 @@ const extract = (html: string, url: string): typeof EventPage.Encoded => {
   let totalRaceLaps: number | null = null
   for (const row of $("table.table-sm tr").toArray()) {
     const text = textOf($(row))
-    const registrations = /Entries:\s*([\d,]+).*?Drivers:\s*([\d,]+)/i.exec(text)
+    const registrations = registrationCounts(text)
     if (registrations !== null) {
-      entries = integerOf(registrations[1]!)
-      drivers = integerOf(registrations[2]!)
+      entries = integerOf(registrations.entries)
+      drivers = integerOf(registrations.drivers)
     }
     if (/total race laps/i.test(textOf($(row).children("th")))) {
       totalRaceLaps = integerOf(textOf($(row).children("td").first()))
@@ -193,7 +326,7 @@ const extract = (html: string, url: string): typeof EventPage.Encoded => {
     races,
     multiMains: linksTo("view_multi_main_result").map((link) => ({
       id: link.id,
-      label: link.text.replace(/\s+Results$/i, "")
+      label: withoutResultsSuffix(link.text)
     })),
     points: linksTo("view_points").map((link) => {
       const rounds = /\((\d+)\s+of\s+(\d+)\)/i.exec(link.text)

@@ -2,6 +2,7 @@ import { type Cause, Config, Context, Duration, Effect, Exit, Layer, Option, Sch
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import { Counter, Histogram } from "prom-client"
 import { millisConfig } from "../config/DurationConfig.ts"
+import { boundedIntConfig } from "../config/IntConfig.ts"
 import { registry } from "../observability/Metrics.ts"
 import { AdaptiveConcurrency } from "../throttle/AdaptiveConcurrency.ts"
 import type { FetchOutcome } from "../throttle/AimdPolicy.ts"
@@ -73,16 +74,20 @@ export type PageResponse =
   }
   | { readonly _tag: "NotModified"; readonly request: PageRequest }
 
-export const LiveRcClientConfig = Config.all({
+/** One Config per environment variable, so a start-up check can report every bad value. */
+export const liveRcClientConfigFields = {
   timeout: millisConfig("LIVERC_REQUEST_TIMEOUT", 100, 600_000, 20_000).pipe(Config.map(Duration.millis)),
-  maxAttempts: Config.Int("LIVERC_MAX_ATTEMPTS").pipe(Config.withDefault(4)),
+  maxAttempts: boundedIntConfig("LIVERC_MAX_ATTEMPTS", 1, 20, 4),
   retryBase: millisConfig("LIVERC_RETRY_BASE", 1, 600_000, 500).pipe(Config.map(Duration.millis)),
   retryMax: millisConfig("LIVERC_RETRY_MAX", 1, 3_600_000, 30_000).pipe(Config.map(Duration.millis)),
-  maxPageBytes: Config.Int("LIVERC_MAX_PAGE_BYTES").pipe(Config.withDefault(8 * 1024 * 1024)),
+  /** 64 KiB..64 MiB (-5 or 10 GiB fail at start); the track catalogue alone is about 0.9 MB. */
+  maxPageBytes: boundedIntConfig("LIVERC_MAX_PAGE_BYTES", 64 * 1024, 64 * 1024 * 1024, 8 * 1024 * 1024),
   userAgent: Config.String("LIVERC_USER_AGENT").pipe(
     Config.withDefault("liverc-ingest/0.1 (+https://github.com/liverc-ingest/liverc-ingest)")
   )
-})
+}
+
+export const LiveRcClientConfig = Config.all(liveRcClientConfigFields)
 export type LiveRcClientConfig = Config.Success<typeof LiveRcClientConfig>
 
 /** `Retry-After` is seconds or an HTTP date; anything else is ignored. */

@@ -58,30 +58,33 @@ export class InvalidUrlTemplate extends Schema.TaggedError<InvalidUrlTemplate>()
   }
 }
 
-const stripTrailingSlash = (value: string) => value.replace(/\/+$/, "")
+const stripTrailingSlash = (value: string) => {
+  let end = value.length
+  while (end > 0 && value.charCodeAt(end - 1) === 47 /* / */) end--
+  return value.slice(0, end)
+}
 
 /** Checks a template once at start; a bad one is a config error, never a runtime surprise. */
-export const checkTemplates = (templates: UrlTemplates): InvalidUrlTemplate | undefined => {
-  const trackMarks = templates.trackUrl.split("{track}").length - 1
-  if (trackMarks !== 1) {
-    return new InvalidUrlTemplate({ name: "LIVERC_TRACK_URL", reason: "must contain {track} exactly once" })
+/** Why a URL template cannot be used, or undefined when it can. */
+export const templateProblem = (name: "LIVERC_TRACK_URL" | "LIVERC_ROOT_URL", template: string): string | undefined => {
+  if (name === "LIVERC_TRACK_URL" && template.split("{track}").length - 1 !== 1) return "must contain {track} exactly once"
+  let url: URL
+  try {
+    url = new URL(name === "LIVERC_TRACK_URL" ? template.replace("{track}", "probe") : template)
+  } catch {
+    return "is not an absolute URL"
   }
-  for (const [name, raw] of [["LIVERC_TRACK_URL", templates.trackUrl.replace("{track}", "probe")], [
-    "LIVERC_ROOT_URL",
-    templates.rootUrl
-  ]] as const) {
-    let url: URL
-    try {
-      url = new URL(raw)
-    } catch {
-      return new InvalidUrlTemplate({ name, reason: "is not an absolute URL" })
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      return new InvalidUrlTemplate({ name, reason: "must be http or https" })
-    }
-    if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
-      return new InvalidUrlTemplate({ name, reason: "must not carry a query, fragment or credentials" })
-    }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must be http or https"
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    return "must not carry a query, fragment or credentials"
+  }
+  return undefined
+}
+
+export const checkTemplates = (templates: UrlTemplates): InvalidUrlTemplate | undefined => {
+  for (const name of ["LIVERC_TRACK_URL", "LIVERC_ROOT_URL"] as const) {
+    const reason = templateProblem(name, name === "LIVERC_TRACK_URL" ? templates.trackUrl : templates.rootUrl)
+    if (reason !== undefined) return new InvalidUrlTemplate({ name, reason })
   }
   return undefined
 }

@@ -1,7 +1,8 @@
 import { type Cheerio, type CheerioAPI, load } from "cheerio"
-import type { AnyNode, Element, ParentNode, Text } from "domhandler"
+import { type Options, select } from "cheerio-select"
+import type { AnyNode, ChildNode, Document, Element, ParentNode, Text } from "domhandler"
 import { Effect, Result, Schema } from "effect"
-import { parseDocument } from "htmlparser2"
+import { DomHandler, Parser } from "htmlparser2"
 import type { PageKind } from "./LiveRcUrls.ts"
 import { LiveRcParseError } from "./LiveRcParseError.ts"
 
@@ -29,8 +30,63 @@ export function mismatch(reason: string): never {
  * The tree is parsed here, exactly as cheerio would with these options, so that cheerio holds the
  * tree rather than the page text (see `loadedTrees`).
  */
-const HTMLPARSER2 = { xmlMode: false, decodeEntities: true } as const
-const loadHtml = (html: string): CheerioAPI => load(parseDocument(html, HTMLPARSER2), { xml: HTMLPARSER2 })
+export const HTMLPARSER2 = { xmlMode: false, decodeEntities: true } as const
+
+const loadHtml = (html: string): CheerioAPI => {
+  const $ = load(parseGuarded(html), { xml: HTMLPARSER2 })
+  // `$.fn` is this document's own Cheerio subclass: the override touches no other cheerio user.
+  const prototype = $.fn as unknown as { _findBySelector: typeof findBySelector }
+  prototype._findBySelector = findBySelector
+  return $
+}
+
+/** What cheerio's `_findBySelector` reads of a selection. */
+interface Selection {
+  readonly options: Options & { readonly xmlMode?: boolean }
+  readonly _root: { readonly [index: number]: AnyNode } | null
+  toArray(): Array<AnyNode>
+  _make(nodes: ReadonlyArray<AnyNode>): unknown
+}
+
+/** Selectors starting at the selection itself, which cheerio resolves against the selection. */
+const CONTEXT_SELECTOR = /^\s*(?:[+~]|:scope\b)/
+
+/**
+ * cheerio's `_findBySelector` (behind `$(selector)` and `.find(selector)`) without its quadratic
+ * step. cheerio hands css-select the *children* of the selection as an array, and css-select then
+ * runs domutils' `removeSubsets` over it, which compares every element with every earlier one and
+ * with the array again for each ancestor: a document root or a table with 20,000 children cost
+ * seconds per selector (found by bench:hostile). Handing css-select each selected node as the root
+ * instead makes it search the same descendants, in the same order, in one pass; results of several
+ * selected nodes are merged in order without duplicates, as `removeSubsets` would have left them.
+ * The parsers' selectors have no positional pseudo-classes and no `:scope` (PageParsing.test.ts
+ * compares this search with cheerio's on real pages and token soup).
+ */
+function findBySelector(this: Selection, selector: string, limit: number): unknown {
+  const context = this.toArray()
+  if (CONTEXT_SELECTOR.test(selector)) return originalFindBySelector.call(this, selector, limit)
+  const options: Options = {
+    context: context as Array<Element>,
+    root: this._root?.[0] as Document | undefined,
+    xmlMode: this.options.xmlMode,
+    lowerCaseTags: this.options.lowerCaseTags,
+    lowerCaseAttributeNames: this.options.lowerCaseAttributeNames,
+    pseudos: this.options.pseudos,
+    quirksMode: this.options.quirksMode
+  }
+  if (context.length === 1) return this._make(select(selector, context[0]!, options, limit))
+  const found = new Set<AnyNode>()
+  for (const node of context) {
+    // Each node is its own scope: css-select checks `:scope` against every context node.
+    for (const match of select(selector, node, { ...options, context: [node as Element] }, limit)) {
+      if (found.size >= limit) break
+      found.add(match)
+    }
+  }
+  return this._make([...found])
+}
+
+const originalFindBySelector = (load("").fn as unknown as { _findBySelector: typeof findBySelector })._findBySelector
 
 /** Text with every whitespace run (line breaks of pretty-printed pages, `&nbsp;`) as one space. */
 export const collapse = (text: string): string => text.replace(/\s+/g, " ").trim()
@@ -214,72 +270,84 @@ export const runParser = <A>(
       : failWith(`does not fit the ${page} model: ${describeSchemaError(decoded.failure)}`)
   })
 
-const VOID_ELEMENTS = new Set([
-  "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"
-])
-const RAW_TEXT_ELEMENTS = new Set(["script", "style", "textarea", "title"])
+/**
+ * LiveRC's pages nest at most 18 deep in htmlparser2's tree (the captured, hand-made and
+ * simulator-rendered pages alike); nothing legitimate comes near this. Nesting is what makes HTML
+ * cost more than linear: htmlparser2 keeps its open elements in an array it shifts on every open
+ * tag and searches on every close tag, and descendant selectors walk up from every candidate, so
+ * each element costs up to this depth (a 1.2 MB page nesting 100,000 deep took 6.9 s, issue 12).
+ * 256 keeps that factor small while leaving over 10x room above any real page.
+ */
+export const MAX_NESTING = 256
 
-/** LiveRC's pages nest about 30 deep; nothing legitimate comes near this. */
-export const MAX_NESTING = 1024
+/** Refuses the page for nesting past MAX_NESTING (from inside a parser callback too). */
+export function tooDeep(): never {
+  return mismatch(`the page nests elements more than ${MAX_NESTING} deep`)
+}
 
 /**
- * How deep the page's open tags nest, counted from the raw text in one pass and stopping past
- * `limit`. It only approximates the tree (implied closes of `<p>` or `<li>` count as open), which is
- * all it needs: htmlparser2 and the selector engine both slow down with the square of nesting
- * depth, so a hostile page of nothing but `<div>` must be refused before it is loaded.
+ * How deep the page's elements nest in htmlparser2's own tree (its Parser's open and close
+ * callbacks, with the options the tree is built with, so implied closes, void and foreign
+ * elements, comments and raw text count exactly as in the tree), stopping once past `limit`.
+ * The parsers count the same callbacks while they build (GuardedHandler below, and the
+ * catalogue's streaming parser), so a page is tokenized once; this count on its own is for tests
+ * and tools.
  */
 export const nestingDepth = (html: string, limit = MAX_NESTING): number => {
   let depth = 0
   let deepest = 0
-  let at = html.indexOf("<")
-  while (at !== -1 && deepest <= limit) {
-    const next = html.charCodeAt(at + 1)
-    if (next === 33 /* ! */) {
-      const end = html.startsWith("<!--", at) ? html.indexOf("-->", at + 4) : html.indexOf(">", at)
-      if (end === -1) break
-      at = html.indexOf("<", end + 1)
-      continue
+  const parser: Parser = new Parser({
+    onopentag() {
+      if (++depth > deepest) deepest = depth
+      // Stop tokenizing at once: the rest of the page cannot make the answer smaller.
+      if (deepest > limit) parser.pause()
+    },
+    onclosetag() {
+      depth--
     }
-    const closing = next === 47 /* / */
-    const nameStart = closing ? at + 2 : at + 1
-    let nameEnd = nameStart
-    while (nameEnd < html.length && nameEnd - nameStart < 12) {
-      const c = html.charCodeAt(nameEnd) | 0x20
-      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57 && nameEnd > nameStart))) break
-      nameEnd++
-    }
-    if (nameEnd === nameStart) {
-      at = html.indexOf("<", at + 1)
-      continue
-    }
-    const name = html.slice(nameStart, nameEnd).toLowerCase()
-    const end = html.indexOf(">", nameEnd)
-    if (end === -1) break
-    if (closing) {
-      if (depth > 0) depth--
-    } else if (!VOID_ELEMENTS.has(name) && html.charCodeAt(end - 1) !== 47 /* / */) {
-      deepest = Math.max(deepest, ++depth)
-      if (RAW_TEXT_ELEMENTS.has(name)) {
-        const close = indexOfClosing(html, name, end + 1)
-        if (close === -1) break
-        depth--
-        at = html.indexOf("<", close + 2)
-        continue
-      }
-    }
-    at = html.indexOf("<", end + 1)
-  }
+  }, HTMLPARSER2)
+  parser.write(html)
+  if (deepest <= limit) parser.end()
   return deepest
 }
 
-/** Where `</name` starts (any case), scanning only forward; the raw text in between is skipped. */
-const indexOfClosing = (html: string, name: string, from: number): number => {
-  let at = html.indexOf("</", from)
-  while (at !== -1) {
-    if (html.slice(at + 2, at + 2 + name.length).toLowerCase() === name) return at
-    at = html.indexOf("</", at + 2)
+/**
+ * The most nodes (elements, text runs, comments) a page's tree may hold. LiveRC's DOM-parsed pages
+ * have a few thousand at most (the captured race page 1,300, an events list about 24 per event,
+ * so this takes a track with 4,000 events). Each node costs about 200 bytes of heap and every
+ * selector visits it: 8 MB of `<td>` (two million nodes) took 2 GB of RSS before this guard; now
+ * it is refused after its first 400 kB, with at most 20 MB of tree.
+ */
+export const MAX_NODES = 100_000
+
+/**
+ * domhandler's tree builder with htmlparser2's depth and the node count kept on the way: the page
+ * is refused the moment an element would sit deeper than MAX_NESTING or the tree would outgrow
+ * MAX_NODES, so a hostile page costs at most MAX_NESTING per element in one linear pass, and no
+ * deeper or larger tree is ever built.
+ */
+class GuardedHandler extends DomHandler {
+  private depth = 0
+  private nodes = 0
+  override onopentag(name: string, attribs: Record<string, string>): void {
+    if (++this.depth > MAX_NESTING) tooDeep()
+    super.onopentag(name, attribs)
   }
-  return -1
+  override onclosetag(): void {
+    this.depth--
+    super.onclosetag()
+  }
+  protected override addNode(node: ChildNode): void {
+    if (++this.nodes > MAX_NODES) mismatch(`the page has more than ${MAX_NODES} nodes`)
+    super.addNode(node)
+  }
+}
+
+/** `parseDocument` of htmlparser2, with the guards. */
+const parseGuarded = (html: string): Document => {
+  const handler = new GuardedHandler(undefined, HTMLPARSER2)
+  new Parser(handler, HTMLPARSER2).end(html)
+  return handler.root
 }
 
 /**
@@ -304,7 +372,6 @@ const emptyTree = (root: ParentNode) => {
 /** Loads a whole page, refusing one cut short or nested absurdly deep before any selector runs. */
 export const loadPage = (html: string): CheerioAPI => {
   if (!isComplete(html)) mismatch("the page is incomplete (no closing </html>)")
-  if (nestingDepth(html) > MAX_NESTING) mismatch(`the page nests elements more than ${MAX_NESTING} deep`)
   const $ = loadHtml(html)
   loadedTrees?.push($.root()[0]!)
   return $

@@ -4,6 +4,17 @@ import { parseEventList } from "./EventListParser.ts"
 import { parseEventPage } from "./EventPageParser.ts"
 import type { LiveRcParseError } from "./LiveRcParseError.ts"
 import type { PageKind } from "./LiveRcUrls.ts"
+import type { EntryList } from "./models/EntryList.ts"
+import type { EventList } from "./models/EventList.ts"
+import type { EventPage } from "./models/EventPage.ts"
+import type { MultiMainResult } from "./models/MultiMainResult.ts"
+import type { OverallRanking } from "./models/OverallRanking.ts"
+import type { PracticeDayView, PracticeMonthView, PracticeSessionDetail } from "./models/Practice.ts"
+import type { QualPoints } from "./models/QualPoints.ts"
+import type { RaceResult } from "./models/RaceResult.ts"
+import type { RoundRanking } from "./models/RoundRanking.ts"
+import type { TrackCatalogue } from "./models/TrackCatalogue.ts"
+import type { TrackDashboard } from "./models/TrackDashboard.ts"
 import { parseMultiMainResult } from "./MultiMainResultParser.ts"
 import { parseOverallRanking } from "./OverallRankingParser.ts"
 import { parsePracticeDay } from "./PracticeDayParser.ts"
@@ -33,9 +44,26 @@ export const ParseKind = Schema.Literals([
 ])
 export type ParseKind = typeof ParseKind.Type
 
-type Parser = (html: string, url: string) => Effect.Effect<unknown, LiveRcParseError>
+/** The model each kind parses to. */
+export interface ParsedPages {
+  readonly "track-catalogue": TrackCatalogue
+  readonly "track-dashboard": TrackDashboard
+  readonly events: EventList
+  readonly event: EventPage
+  readonly "entry-list": EntryList
+  readonly "race-result": RaceResult
+  readonly "multi-main-result": MultiMainResult
+  readonly "round-ranking": RoundRanking
+  readonly "qual-points": QualPoints
+  readonly "overall-ranking": OverallRanking
+  readonly "practice-month": PracticeMonthView
+  readonly "practice-day": PracticeDayView
+  readonly "practice-session": PracticeSessionDetail
+}
 
-const parsers: { readonly [K in ParseKind]: Parser } = {
+const parsers: {
+  readonly [K in ParseKind]: (html: string, url: string) => Effect.Effect<ParsedPages[K], LiveRcParseError>
+} = {
   "track-catalogue": parseTrackCatalogue,
   "track-dashboard": parseTrackDashboard,
   events: parseEventList,
@@ -73,6 +101,13 @@ const pageKinds: { readonly [K in ParseKind]: PageKind } = {
 
 export const pageKindOf = (kind: ParseKind): PageKind => pageKinds[kind]
 
-/** The parser for a page kind, for callers that hold the kind as data (the CLI, tests). */
-export const parsePage = (kind: ParseKind, html: string, url: string): Effect.Effect<unknown, LiveRcParseError> =>
-  parsers[kind](html, url)
+/**
+ * The parser for a page kind, for callers that hold the kind as data (the CLI, tests, the parse
+ * threads). Pure and in-process: the pipeline parses through PageParser (ParsePool.ts) instead,
+ * off the main thread and under a deadline.
+ */
+export const parsePage = <K extends ParseKind>(
+  kind: K,
+  html: string,
+  url: string
+): Effect.Effect<ParsedPages[K], LiveRcParseError> => parsers[kind](html, url)

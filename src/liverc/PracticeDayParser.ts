@@ -17,6 +17,7 @@ import {
   sortableDateTime,
   textOf
 } from "./PageParsing.ts"
+import { hasLineTerminator, spaceRunStart } from "./TextScan.ts"
 
 /**
  * A day's practice sessions (`/practice/?p=session_list&d=YYYY-MM-DD`): `table.practice_session_list`,
@@ -29,9 +30,20 @@ import {
 export const classAndTransponder = (
   text: string
 ): { readonly className: string | null; readonly transponder: string | null } => {
-  const match = /^(.*?)\s*\(([^()]*)\)$/.exec(text)
+  const match = lastParenthesis(text)
   if (match === null) return { className: nonBlank(text), transponder: null }
-  return { className: nonBlank(match[1]!), transponder: nonBlank(match[2]!.trim()) }
+  return { className: nonBlank(match.before), transponder: nonBlank(match.inside.trim()) }
+}
+
+/** What `/^(.*?)\s*\(([^()]*)\)$/` captures, in one pass: the text before a closing `(...)` and inside it. */
+export const lastParenthesis = (text: string): { readonly before: string; readonly inside: string } | null => {
+  if (!text.endsWith(")")) return null
+  const open = text.lastIndexOf("(", text.length - 2)
+  if (open === -1) return null
+  const inside = text.slice(open + 1, -1)
+  if (inside.includes(")")) return null
+  const end = spaceRunStart(text, open)
+  return hasLineTerminator(text, 0, end) ? null : { before: text.slice(0, end), inside }
 }
 
 const labelled = (lines: ReadonlyArray<string>, label: string): string =>

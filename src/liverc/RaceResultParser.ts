@@ -17,6 +17,7 @@ import {
   runParser,
   textOf
 } from "./PageParsing.ts"
+import { hasLineTerminator, matchesAsciiAt, skipSpace } from "./TextScan.ts"
 import { type RacerLaps, readRacerLaps } from "./RacerLapsScript.ts"
 
 /**
@@ -196,6 +197,13 @@ const tableRows = ($: CheerioAPI, table: Cheerio<Element>, columns: Columns): Re
   return rows
 }
 
+/** What `/^Round:\s*(.*)$/i` captures, in one pass (its `\s*` and `.*` overlap on spaces). */
+export const afterRound = (text: string): string | null => {
+  if (!matchesAsciiAt(text, 0, "round:")) return null
+  const rest = skipSpace(text, 6)
+  return hasLineTerminator(text, rest) ? null : text.slice(rest)
+}
+
 const extract = (html: string, url: string): typeof RaceResult.Encoded => {
   const $ = loadPage(html)
   const table = findTable($)
@@ -207,9 +215,9 @@ const extract = (html: string, url: string): typeof RaceResult.Encoded => {
   const raceNumber = integerOf(textOf(table.find("div.race_num").first()))
   let round: string | null = null
   for (const sub of table.find("span.class_sub_header").toArray()) {
-    const match = /^Round:\s*(.*)$/i.exec(textOf($(sub)))
+    const match = afterRound(textOf($(sub)))
     if (match !== null) {
-      round = nonBlank(match[1]!.trim())
+      round = nonBlank(match.trim())
       break
     }
   }

@@ -6,6 +6,7 @@ import type { TrackSlug } from "./LiveRcIds.ts"
 import { LiveRcSite } from "./LiveRcSite.ts"
 import type { PageRequest } from "./LiveRcUrls.ts"
 import { millisConfig } from "../config/DurationConfig.ts"
+import { isSpace } from "./TextScan.ts"
 
 /**
  * LiveRC's robots.txt `Crawl-delay`, honoured: a delay of d seconds on any host of a throttle
@@ -24,38 +25,100 @@ const ROOT_CHECK_INTERVAL = Duration.minutes(1)
 export const productToken = (userAgent: string): string => userAgent.trim().split(/[/\s]/)[0]?.toLowerCase() ?? ""
 
 /**
+ * RFC 9309 asks a parser to read at least the first 500 KiB of a robots.txt; we read that much (in
+ * UTF-16 code units of the decoded text, never fewer characters than 500 KiB of bytes hold) and
+ * ignore the rest, so a huge file costs no more than this.
+ */
+export const ROBOTS_MAX_CHARS = 500 * 1024
+
+/** A Crawl-delay value: digits, optionally a dot and more digits (`/^\d+(\.\d+)?$/`); else NaN. */
+const delayValue = (line: string, from: number, to: number): number => {
+  let dot = -1
+  for (let at = from; at < to; at++) {
+    const code = line.charCodeAt(at)
+    if (code === 46 /* . */ && dot === -1 && at > from && at < to - 1) dot = at
+    else if (code < 48 || code > 57) return Number.NaN
+  }
+  return to > from ? Number(line.slice(from, to)) : Number.NaN
+}
+
+/**
  * The Crawl-delay (seconds) that applies to `token`: from the groups naming it, else from the `*`
  * groups (RFC 9309 group matching, case-insensitive; several matching groups are combined and the
  * longest delay wins). A delay written before any User-agent line is taken as `*`. Null: none.
+ *
+ * One pass over the first ROBOTS_MAX_CHARS characters, with no regular expression and nothing kept
+ * per agent: only whether the current group names `token` or `*`, and the longest delay seen for
+ * each, so 40,000 User-agent lines cost what 40,000 lines of anything do. Any bytes are tolerated
+ * (NULs, binary, one endless line): a line that is not `field: value` is skipped.
  */
 export const parseCrawlDelay = (robotsTxt: string, token: string): number | null => {
-  const delays = new Map<string, Array<number>>()
-  let agents: Array<string> = ["*"]
+  const text = robotsTxt.length > ROBOTS_MAX_CHARS ? robotsTxt.slice(0, ROBOTS_MAX_CHARS) : robotsTxt
+  const wanted = token.toLowerCase()
+  let groupNamesToken = false
+  let groupNamesStar = true
   let inAgentLines = false
-  for (const raw of robotsTxt.split(/\r\n|\r|\n/)) {
-    const line = raw.replace(/#.*$/, "").trim()
-    const colon = line.indexOf(":")
-    if (colon < 0) continue
-    const field = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
-    if (field === "user-agent") {
-      agents = inAgentLines ? [...agents, value.toLowerCase()] : [value.toLowerCase()]
-      inAgentLines = true
-      continue
+  let tokenDelay = Number.NaN
+  let starDelay = Number.NaN
+  let lineStart = 0
+  while (lineStart <= text.length) {
+    let lineEnd = lineStart
+    let comment = -1
+    let colon = -1
+    for (; lineEnd < text.length; lineEnd++) {
+      const code = text.charCodeAt(lineEnd)
+      if (code === 10 || code === 13) break
+      if (code === 35 /* # */ && comment === -1) comment = lineEnd
+      else if (code === 58 /* : */ && colon === -1 && comment === -1) colon = lineEnd
     }
-    inAgentLines = false
-    if (field !== "crawl-delay" || !/^\d+(\.\d+)?$/.test(value)) continue
-    for (const agent of agents) delays.set(agent, [...(delays.get(agent) ?? []), Number(value)])
+    const contentEnd = comment === -1 ? lineEnd : comment
+    if (colon !== -1) {
+      let fieldStart = lineStart
+      let fieldEnd = colon
+      while (fieldStart < fieldEnd && isSpace(text.charCodeAt(fieldStart))) fieldStart++
+      while (fieldEnd > fieldStart && isSpace(text.charCodeAt(fieldEnd - 1))) fieldEnd--
+      let valueStart = colon + 1
+      let valueEnd = contentEnd
+      while (valueStart < valueEnd && isSpace(text.charCodeAt(valueStart))) valueStart++
+      while (valueEnd > valueStart && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--
+      const fieldLength = fieldEnd - fieldStart
+      const field = fieldLength === 10 || fieldLength === 11 ? text.slice(fieldStart, fieldEnd).toLowerCase() : ""
+      if (field === "user-agent") {
+        if (!inAgentLines) {
+          groupNamesToken = false
+          groupNamesStar = false
+        }
+        inAgentLines = true
+        // Only two agents matter; a value longer than both cannot be either.
+        if (valueEnd - valueStart <= Math.max(wanted.length, 1)) {
+          const agent = text.slice(valueStart, valueEnd).toLowerCase()
+          if (agent === wanted) groupNamesToken = true
+          if (agent === "*") groupNamesStar = true
+        }
+      } else {
+        inAgentLines = false
+        if (field === "crawl-delay") {
+          const delay = delayValue(text, valueStart, valueEnd)
+          if (Number.isFinite(delay)) {
+            if (groupNamesToken && !(delay <= tokenDelay)) tokenDelay = delay
+            if (groupNamesStar && !(delay <= starDelay)) starDelay = delay
+          }
+        }
+      }
+    }
+    // CRLF is one line end; a lone CR or LF is one too.
+    lineStart = text.charCodeAt(lineEnd) === 13 && text.charCodeAt(lineEnd + 1) === 10 ? lineEnd + 2 : lineEnd + 1
   }
-  const applicable = delays.get(token.toLowerCase()) ?? delays.get("*")
-  if (applicable === undefined) return null
-  const longest = Math.max(...applicable)
+  const longest = Number.isNaN(tokenDelay) ? starDelay : tokenDelay
   return longest > 0 ? longest : null
 }
 
-export const RobotsConfig = Config.all({
+/** One Config per environment variable, so a start-up check can report every bad value. */
+export const robotsConfigFields = {
   ttlMillis: millisConfig("LIVERC_ROBOTS_TTL", 60_000, 7 * 86_400_000, 3_600_000)
-})
+}
+
+export const RobotsConfig = Config.all(robotsConfigFields)
 
 /** Which robots.txt: the catalogue site's (ROOT, never a valid slug), or a track site's. */
 const ROOT = "/"

@@ -2,7 +2,7 @@ import type { Effect } from "effect"
 import { Parser } from "htmlparser2"
 import type { LiveRcParseError } from "./LiveRcParseError.ts"
 import { type CatalogueTrack, TrackCatalogue } from "./models/TrackCatalogue.ts"
-import { collapse, isComplete, MAX_NESTING, mismatch, nestingDepth, nonBlank, runParser } from "./PageParsing.ts"
+import { collapse, HTMLPARSER2, isComplete, MAX_NESTING, mismatch, nonBlank, runParser, tooDeep } from "./PageParsing.ts"
 
 /**
  * The catalogue at live.liverc.com: one `tr.clickable-row` per track, linking `//SLUG.liverc.com/`.
@@ -34,8 +34,17 @@ interface Capture {
   text: string
 }
 
+/**
+ * A track name or activity line is a few dozen characters. Rows can nest (a hostile page), and an
+ * outer row's capture then holds the text of every row inside it; the cap keeps the captured text
+ * linear in the page, whatever the nesting.
+ */
+const CAPTURE_MAX = 8 * 1024
+
 const append = (capture: Capture | null, text: string) => {
-  if (capture !== null && capture.depth >= 0) capture.text += text
+  if (capture !== null && capture.depth >= 0 && capture.text.length < CAPTURE_MAX) {
+    capture.text += text.length > CAPTURE_MAX ? text.slice(0, CAPTURE_MAX) : text
+  }
 }
 
 const close = (capture: Capture | null, depth: number) => {
@@ -62,21 +71,24 @@ interface Open {
 
 const extract = (html: string): typeof TrackCatalogue.Encoded => {
   if (!isComplete(html)) mismatch("the page is incomplete (no closing </html>)")
-  if (nestingDepth(html) > MAX_NESTING) mismatch(`the page nests elements more than ${MAX_NESTING} deep`)
 
   const rows: Array<Row> = []
   const openRows: Array<Row> = []
   const stack: Array<Open> = []
   let trackLists = 0
+  /** Where each element name is open on the stack, deepest last: ancestry tests in O(1). */
+  const openAt = new Map<string, Array<number>>()
   // Selectors run from an element match only inside it: `td a[href]` from a row wants the td in the row.
   const openBelow = (depth: number, name: string) => {
-    for (let at = stack.length - 1; at > depth; at--) if (stack[at]!.name === name) return true
-    return false
+    const at = openAt.get(name)
+    return at !== undefined && at.length > 0 && at[at.length - 1]! > depth
   }
 
   const parser = new Parser({
     onopentag(name, attributes) {
       const depth = stack.length
+      // The stack is htmlparser2's own nesting: refused the moment it passes the limit, in this pass.
+      if (depth >= MAX_NESTING) tooDeep()
       for (const row of openRows) {
         if (row.anchor === null && name === "a" && "href" in attributes && openBelow(row.depth, "td")) {
           row.href = attributes["href"] ?? ""
@@ -109,6 +121,9 @@ const extract = (html: string): typeof TrackCatalogue.Encoded => {
       const trackList = name === "table" && hasClass(attributes, "track_list")
       if (trackList) trackLists++
       stack.push({ name, trackList })
+      const positions = openAt.get(name)
+      if (positions === undefined) openAt.set(name, [depth])
+      else positions.push(depth)
     },
     ontext(text) {
       for (const row of openRows) {
@@ -121,6 +136,7 @@ const extract = (html: string): typeof TrackCatalogue.Encoded => {
       const closed = stack.pop()
       if (closed === undefined) return
       const depth = stack.length
+      openAt.get(closed.name)?.pop()
       if (closed.trackList) trackLists--
       for (const row of openRows) {
         close(row.anchor, depth)
@@ -130,7 +146,7 @@ const extract = (html: string): typeof TrackCatalogue.Encoded => {
       }
       if (openRows.length > 0 && openRows[openRows.length - 1]!.depth === depth) openRows.pop()
     }
-  }, { xmlMode: false, decodeEntities: true })
+  }, HTMLPARSER2)
   parser.write(html)
   parser.end()
 

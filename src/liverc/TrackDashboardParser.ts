@@ -14,6 +14,7 @@ import {
   runParser,
   textOf
 } from "./PageParsing.ts"
+import { digitsStart, hasLineTerminator, isSpace, spaceRunStart } from "./TextScan.ts"
 
 /**
  * A track's home page: the "About" panel's postal address and contacts, the map, the logo, the
@@ -30,8 +31,44 @@ const panelBody = ($: CheerioAPI, heading: RegExp): Cheerio<Element> | null => {
 
 /** `P: ...`, `W: ...`, `E: ...`: the contact lines after the postal ones. */
 const CONTACT = /^[A-Za-z]{1,2}:/
-/** `Narrabundah 02604`, `Batemans Bay A2536`, `Springfield, IL 62701`. */
-const CITY_LINE = /^(.*?)(?:,\s*|\s+)(?:([A-Z]{1,3})\s*)?(\d{4,5}(?:-\d{4})?)$/
+const isUpper = (code: number) => code >= 65 && code <= 90
+
+/**
+ * `Narrabundah 02604`, `Batemans Bay A2536`, `Springfield, IL 62701` -> city, region, postcode:
+ * what `/^(.*?)(?:,\s*|\s+)(?:([A-Z]{1,3})\s*)?(\d{4,5}(?:-\d{4})?)$/` captures, read from the
+ * end in one pass (the pattern's lazy city retries the rest from every position).
+ */
+export const cityLine = (
+  text: string
+): { readonly city: string; readonly region: string | null; readonly postcode: string } | null => {
+  // The postcode: 4-5 digits, then perhaps `-` and 4 more, at the very end; nothing before it may be a digit.
+  let start = digitsStart(text, text.length)
+  let digits = text.length - start
+  if (digits === 4 && text.charCodeAt(start - 1) === 45 /* - */) {
+    const plus4 = start - 1
+    start = digitsStart(text, plus4)
+    digits = plus4 - start
+  }
+  if (digits < 4 || digits > 5) return null
+  const postcode = text.slice(start)
+  // The separator `,\s*` or `\s+` ends at `at`; the city is what comes before it, without a line break.
+  const withSeparator = (at: number): string | null => {
+    const spaces = spaceRunStart(text, at)
+    const end = text.charCodeAt(spaces - 1) === 44 /* , */ ? spaces - 1 : spaces < at ? spaces : -1
+    return end === -1 || hasLineTerminator(text, 0, end) ? null : text.slice(0, end)
+  }
+  // With a region (1-3 capitals, then spaces) the city is shorter, and the lazy pattern prefers that.
+  const regionEnd = spaceRunStart(text, start)
+  let regionStart = regionEnd
+  while (regionStart > 0 && regionEnd - regionStart < 4 && isUpper(text.charCodeAt(regionStart - 1))) regionStart--
+  const regionLength = regionEnd - regionStart
+  if (regionLength >= 1 && regionLength <= 3 && !isUpper(text.charCodeAt(regionStart - 1))) {
+    const city = withSeparator(regionStart)
+    if (city !== null) return { city, region: text.slice(regionStart, regionEnd), postcode }
+  }
+  const city = withSeparator(start)
+  return city === null ? null : { city, region: null, postcode }
+}
 const COUNTRY = /^[A-Za-z][A-Za-z .'()-]*$/
 
 const httpUrl = (value: string | undefined): string | null => {
@@ -46,9 +83,21 @@ const httpUrl = (value: string | undefined): string | null => {
   }
 }
 
-const EMAIL_SHAPE = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/
-/** No address is longer than 254 characters; the bound also keeps the pattern's backtracking small. */
-const isEmail = (text: string) => text.length <= 254 && EMAIL_SHAPE.test(text)
+const isAddressChar = (code: number) =>
+  !isSpace(code) && code !== 64 /* @ */ && code !== 60 /* < */ && code !== 62 /* > */ && code !== 40 && code !== 41
+
+/**
+ * `/^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/` in one pass: one `@` with something before it, and
+ * after it a dot with something on both sides. No address is longer than 254 characters.
+ */
+export const isEmail = (text: string): boolean => {
+  if (text.length > 254) return false
+  const at = text.indexOf("@")
+  if (at < 1) return false
+  for (let i = 0; i < text.length; i++) if (i !== at && !isAddressChar(text.charCodeAt(i))) return false
+  const dot = text.indexOf(".", at + 2)
+  return dot !== -1 && dot < text.length - 1
+}
 
 /** LiveRC hides addresses as `javascript:noSpam('user', 'domain')` with an entity-encoded text. */
 const emailOf = (address: Cheerio<Element>): string | null => {
@@ -94,9 +143,8 @@ const extract = (html: string): typeof TrackDashboard.Encoded => {
   const name = nonBlank(strong) ?? nonBlank(title.replace(/['’]s Dashboard$/i, "").trim())
   const postal = lines.filter((line) => line !== strong && !CONTACT.test(line))
   const country = postal.length >= 2 && COUNTRY.test(postal[postal.length - 1]!) ? postal[postal.length - 1]! : null
-  const cityLine = postal[postal.length - (country === null ? 1 : 2)] ?? ""
-  // Bounded: the lazy city pattern backtracks quadratically on a long hostile line.
-  const cityMatch = cityLine.length <= 200 ? CITY_LINE.exec(cityLine) : null
+  const postalCity = postal[postal.length - (country === null ? 1 : 2)] ?? ""
+  const cityMatch = cityLine(postalCity)
 
   const mapSrc = $("iframe[src*='google.com/maps']").first().attr("src") ?? ""
   const mapParams = queryParams(mapSrc)
@@ -120,9 +168,9 @@ const extract = (html: string): typeof TrackDashboard.Encoded => {
   return {
     name,
     address: postal.length > 0 ? postal.join(", ") : nonBlank(collapse(mapParams.get("q") ?? "")),
-    city: nonBlank(cityMatch?.[1]?.trim() ?? ""),
-    region: cityMatch?.[2] ?? null,
-    postcode: cityMatch?.[3] ?? null,
+    city: nonBlank(cityMatch?.city.trim() ?? ""),
+    region: cityMatch?.region ?? null,
+    postcode: cityMatch?.postcode ?? null,
     country,
     phone: phoneOf(address, lines),
     email: emailOf(address),

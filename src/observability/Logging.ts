@@ -1,5 +1,6 @@
 import { Config, Effect, Layer, Logger, type LogLevel, Option, Redacted, References, Schema, SchemaTransformation } from "effect"
 import { checkConfig, type InvalidConfiguration } from "../config/ConfigCheck.ts"
+import { passwordOf, scrubUrlCredentials } from "../config/UrlCredentials.ts"
 
 /**
  * How long-running processes (worker, gateway, simulator) log: one JSON document per line on
@@ -46,28 +47,27 @@ export const logLevelConfig: Config.Config<LogLevel.LogLevel> = Config.schema(Le
 /** Shorter values would scrub ordinary words out of every line. */
 const MIN_SECRET_LENGTH = 4
 
-const databasePassword = (url: string): Option.Option<string> => {
-  try {
-    const password = decodeURIComponent(new URL(url).password)
-    return password === "" ? Option.none() : Option.some(password)
-  } catch {
-    return Option.none()
-  }
-}
+/** The passwords of every URL in a comma-separated list. */
+const urlPasswords = (urls: string): Array<string> =>
+  urls.split(",").flatMap((url) => {
+    const password = passwordOf(url.trim())
+    return password === undefined ? [] : [password]
+  })
 
 /** The values that must never appear in a log line, as configured for this process. */
 export const secretsConfig: Config.Config<ReadonlyArray<string>> = Config.all([
   Config.Redacted("NATS_TOKEN").pipe(Config.option),
   Config.Redacted("NATS_PASSWORD").pipe(Config.option),
   Config.Redacted("GATEWAY_TOKEN").pipe(Config.option),
-  Config.Redacted("DATABASE_URL").pipe(Config.option)
+  Config.Redacted("DATABASE_URL").pipe(Config.option),
+  Config.Redacted("NATS_URL").pipe(Config.option)
 ]).pipe(
-  Config.map(([natsToken, natsPassword, gatewayToken, databaseUrl]) =>
+  Config.map(([natsToken, natsPassword, gatewayToken, databaseUrl, natsUrl]) =>
     [
       Option.map(natsToken, Redacted.value),
       Option.map(natsPassword, Redacted.value),
       Option.map(gatewayToken, Redacted.value),
-      Option.flatMap(databaseUrl, (url) => databasePassword(Redacted.value(url)))
+      ...[databaseUrl, natsUrl].flatMap((url) => Option.isSome(url) ? urlPasswords(Redacted.value(url.value)).map(Option.some) : [])
     ].flatMap((secret) =>
       Option.isSome(secret) && secret.value.length >= MIN_SECRET_LENGTH
         // A secret can reach a line JSON-escaped as well as verbatim.
@@ -78,7 +78,7 @@ export const secretsConfig: Config.Config<ReadonlyArray<string>> = Config.all([
 )
 
 export const scrub = (secrets: ReadonlyArray<string>) => (line: string): string =>
-  secrets.reduce((text, secret) => text.replaceAll(secret, "<redacted>"), line)
+  scrubUrlCredentials(secrets.reduce((text, secret) => text.replaceAll(secret, "<redacted>"), line))
 
 /** One JSON line per log entry on stdout, scrubbed of `secrets`. */
 export const jsonLogger = (secrets: ReadonlyArray<string>) =>

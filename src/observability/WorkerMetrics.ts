@@ -18,6 +18,8 @@ export type JobOutcome =
   | "retried"
   /** Cancelled while running (or before its outcome was written). */
   | "cancelled"
+  /** Stopped because a later delivery of its message runs elsewhere (this worker had stalled). */
+  | "superseded"
   /** Interrupted at shutdown after the grace period and handed back to the queue. */
   | "requeued"
 

@@ -2,9 +2,9 @@ import { Context, Effect, Layer, Option } from "effect"
 import type { JobContext, JobHandler } from "../actors/JobHandler.ts"
 import { EventRepository } from "../db/EventRepository.ts"
 import type { SyncEventsCommand } from "../jobs/Commands.ts"
-import { parseEventList } from "../liverc/EventListParser.ts"
 import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
+import { PageParser } from "../liverc/ParsePool.ts"
 import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
 import type { ListedEvent } from "../liverc/models/EventList.ts"
@@ -44,12 +44,13 @@ export class EventsSync extends Context.Service<EventsSync, {
     Effect.gen(function*() {
       const writeRetryWindow = yield* WriteRetryConfig
       const client = yield* LiveRcClient
+      const parser = yield* PageParser
       const { urls } = yield* LiveRcSite
       const robots = yield* RobotsPolicy
       const repository = yield* EventRepository
 
       const readList = (request: PageRequest) =>
-        fetchBody(client, request).pipe(Effect.flatMap((body) => parseEventList(body, request.url)))
+        fetchBody(client, request).pipe(Effect.flatMap((body) => parser.parse("events", body, request.url)))
 
       const sync = Effect.fn("EventsSync.sync")(function*(command: SyncEventsCommand, context: JobContext) {
         const slug = command.track_slug

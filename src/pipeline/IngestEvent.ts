@@ -5,14 +5,12 @@ import type { SnapshotRace, SnapshotValidator } from "../db/EventSnapshot.ts"
 import { EventWriter } from "../db/EventWriter.ts"
 import { PageValidators, type StoredValidator } from "../db/PageValidators.ts"
 import type { IngestEventCommand } from "../jobs/Commands.ts"
-import { parseEntryList } from "../liverc/EntryListParser.ts"
-import { parseEventPage } from "../liverc/EventPageParser.ts"
 import { LiveRcClient, type LiveRcFetchError, type PageResponse } from "../liverc/LiveRcClient.ts"
 import type { IngestDepth, LiveRcId, TrackSlug } from "../liverc/LiveRcIds.ts"
 import type { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
+import { PageParser } from "../liverc/ParsePool.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
-import { parseRaceResult } from "../liverc/RaceResultParser.ts"
 import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import type { EntryList } from "../liverc/models/EntryList.ts"
 import type { EventPage } from "../liverc/models/EventPage.ts"
@@ -77,6 +75,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
     Effect.gen(function*() {
       const config = yield* IngestEventConfig
       const client = yield* LiveRcClient
+      const parser = yield* PageParser
       const { urls } = yield* LiveRcSite
       const robots = yield* RobotsPolicy
       const reader = yield* EventReader
@@ -151,12 +150,12 @@ export class IngestEvent extends Context.Service<IngestEvent, {
           fetchPage(entryRequest, headValidators, "entry list")
         ], { concurrency: 2 })
         const event: EventPage | null = eventResponse._tag === "Fetched"
-          ? yield* parseEventPage(eventResponse.body, eventRequest.url).pipe(
+          ? yield* parser.parse("event", eventResponse.body, eventRequest.url).pipe(
             Effect.mapError(parseFailure("EVENT_PAGE_UNPARSEABLE"))
           )
           : null
         const entryList: EntryList | null = entryResponse._tag === "Fetched"
-          ? yield* parseEntryList(entryResponse.body, entryRequest.url).pipe(
+          ? yield* parser.parse("entry-list", entryResponse.body, entryRequest.url).pipe(
             Effect.mapError(parseFailure("ENTRY_LIST_UNPARSEABLE"))
           )
           : null
@@ -180,7 +179,7 @@ export class IngestEvent extends Context.Service<IngestEvent, {
             Effect.gen(function*() {
               const response = yield* fetchPage(request, raceValidators, "race")
               const result = response._tag === "Fetched"
-                ? yield* parseRaceResult(response.body, request.url).pipe(
+                ? yield* parser.parse("race-result", response.body, request.url).pipe(
                   Effect.mapError(parseFailure("RACE_PAGE_UNPARSEABLE"))
                 )
                 : null

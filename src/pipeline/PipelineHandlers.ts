@@ -11,6 +11,7 @@ import { PracticeRepository } from "../db/PracticeRepository.ts"
 import { TrackRepository } from "../db/TrackRepository.ts"
 import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
+import { PageParser } from "../liverc/ParsePool.ts"
 import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import { AdaptiveConcurrency } from "../throttle/AdaptiveConcurrency.ts"
 import { HostThrottle } from "../throttle/HostThrottle.ts"
@@ -21,12 +22,13 @@ import { PracticeNegativeCache } from "./PracticeNegativeCache.ts"
 import { TrackSync } from "./TrackSync.ts"
 
 /**
- * What a worker's jobs need besides the queue: the throttled, adaptive LiveRC client and
- * Postgres (migrated when the worker starts). Requires only the shared NatsClient.
+ * What a worker's jobs need besides the queue: the throttled, adaptive LiveRC client, the parse
+ * threads every page is parsed on (PageParser) and Postgres (migrated when the worker starts).
+ * Requires only the shared NatsClient.
  */
 export const LiveRcAccessLive = RobotsPolicy.layer.pipe(
   Layer.provideMerge(LiveRcClient.layer),
-  Layer.provideMerge(Layer.mergeAll(HostThrottle.layer, AdaptiveConcurrency.layer, LiveRcSite.layer)),
+  Layer.provideMerge(Layer.mergeAll(HostThrottle.layer, AdaptiveConcurrency.layer, LiveRcSite.layer, PageParser.layer)),
   Layer.provide(NodeHttpClient.layerUndici)
 )
 

@@ -4,12 +4,10 @@ import { PracticeRepository } from "../db/PracticeRepository.ts"
 import type { DiscoverPracticeCommand } from "../jobs/Commands.ts"
 import { LiveRcClient } from "../liverc/LiveRcClient.ts"
 import type { LiveRcId, PracticeDate, PracticeMonth } from "../liverc/LiveRcIds.ts"
-import type { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
 import type { PageRequest } from "../liverc/LiveRcUrls.ts"
-import { parsePracticeDay } from "../liverc/PracticeDayParser.ts"
-import { parsePracticeMonth } from "../liverc/PracticeMonthParser.ts"
-import { parsePracticeSession } from "../liverc/PracticeSessionParser.ts"
+import type { ParsedPages, ParseKind } from "../liverc/ParsePage.ts"
+import { PageParser } from "../liverc/ParsePool.ts"
 import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 
 import { PracticeNegativeCache } from "./PracticeNegativeCache.ts"
@@ -28,13 +26,16 @@ import { millisConfig } from "../config/DurationConfig.ts"
  * and not probed again within its TTL; a day that timed out or failed is simply asked next time.
  */
 
-export const PracticeDiscoveryConfig = Config.all({
+/** One Config per environment variable, so a start-up check can report every bad value. */
+export const practiceDiscoveryConfigFields = {
   /** Practice pages (month views, days, sessions) in flight at once per discovery. */
   concurrency: boundedIntConfig("PRACTICE_DISCOVERY_CONCURRENCY", 1, 64, 4),
   /** How long one practice page may take, throttle wait and retries included. */
   pageTimeoutMillis: millisConfig("PRACTICE_DAY_TIMEOUT", 100, 600_000, 10_000),
   writeRetryWindow: WriteRetryConfig
-})
+}
+
+export const PracticeDiscoveryConfig = Config.all(practiceDiscoveryConfigFields)
 
 export interface PracticeDiscoveryResult {
   readonly [key: string]: unknown
@@ -80,23 +81,24 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
     Effect.gen(function*() {
       const config = yield* PracticeDiscoveryConfig
       const client = yield* LiveRcClient
+      const parser = yield* PageParser
       const { urls } = yield* LiveRcSite
       const robots = yield* RobotsPolicy
       const practice = yield* PracticeRepository
       const negatives = yield* PracticeNegativeCache
       const pageTimeout = Duration.millis(config.pageTimeoutMillis)
 
-      const readPage = <A>(
+      const readPage = <K extends ParseKind>(
         request: PageRequest,
-        parse: (html: string, url: string) => Effect.Effect<A, LiveRcParseError>
-      ): Effect.Effect<PageOutcome<A>> =>
+        kind: K
+      ): Effect.Effect<PageOutcome<ParsedPages[K]>> =>
         fetchBody(client, request).pipe(
-          Effect.flatMap((body) => parse(body, request.url)),
-          Effect.map((value): PageOutcome<A> => ({ _tag: "Read", value })),
+          Effect.flatMap((body) => parser.parse(kind, body, request.url)),
+          Effect.map((value): PageOutcome<ParsedPages[K]> => ({ _tag: "Read", value })),
           Effect.timeoutOrElse({
             duration: pageTimeout,
             orElse: () =>
-              Effect.succeed<PageOutcome<A>>({
+              Effect.succeed<PageOutcome<ParsedPages[K]>>({
                 _tag: "Failed",
                 reason: `timeout after ${config.pageTimeoutMillis} ms`,
                 transient: true,
@@ -104,7 +106,7 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
               })
           }),
           Effect.catch((error) =>
-            Effect.succeed<PageOutcome<A>>({
+            Effect.succeed<PageOutcome<ParsedPages[K]>>({
               _tag: "Failed",
               reason: describeFailure(error),
               transient: error._tag === "LiveRcFetchError" && error.retryable,
@@ -130,7 +132,7 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
           const views = yield* Effect.forEach(
             months,
             (month) =>
-              readPage(urls.practiceMonth(slug, month), parsePracticeMonth).pipe(
+              readPage(urls.practiceMonth(slug, month), "practice-month").pipe(
                 Effect.tap(() => context.reportProgress("read_months", ++monthsRead, months.length))
               ),
             { concurrency: config.concurrency }
@@ -166,7 +168,7 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
             toRead,
             (date) =>
               Effect.gen(function*() {
-                const outcome = yield* readPage(urls.practiceDay(slug, date), parsePracticeDay)
+                const outcome = yield* readPage(urls.practiceDay(slug, date), "practice-day")
                 if (outcome._tag === "Failed") {
                   daysFailed++
                   if (outcome.transient) transientFailures++
@@ -205,7 +207,7 @@ export class PracticeDiscovery extends Context.Service<PracticeDiscovery, {
               needed,
               (sessionId) =>
                 Effect.gen(function*() {
-                  const outcome = yield* readPage(urls.practiceSession(slug, sessionId), parsePracticeSession)
+                  const outcome = yield* readPage(urls.practiceSession(slug, sessionId), "practice-session")
                   if (outcome._tag === "Failed") {
                     laps.failed++
                   } else {

@@ -8,8 +8,7 @@ import { LiveRcClient, type LiveRcFetchError } from "../liverc/LiveRcClient.ts"
 import type { LiveRcParseError } from "../liverc/LiveRcParseError.ts"
 import { LiveRcSite } from "../liverc/LiveRcSite.ts"
 import type { CatalogueTrack } from "../liverc/models/TrackCatalogue.ts"
-import { parseTrackCatalogue } from "../liverc/TrackCatalogueParser.ts"
-import { parseTrackDashboard } from "../liverc/TrackDashboardParser.ts"
+import { PageParser } from "../liverc/ParsePool.ts"
 import { registry } from "../observability/Metrics.ts"
 import { boundedIntConfig } from "../config/IntConfig.ts"
 import {
@@ -32,7 +31,8 @@ import {
  * dashboard that cannot be had counts as failed; its catalogue row is still written.
  */
 
-export const TrackSyncConfig = Config.all({
+/** One Config per environment variable, so a start-up check can report every bad value. */
+export const trackSyncConfigFields = {
   /** Dashboard fetches in flight at once (each also takes a throttle token). */
   concurrency: boundedIntConfig("TRACK_SYNC_CONCURRENCY", 1, 256, 6),
   /** Tracks per write (and per validator lookup). */
@@ -43,7 +43,9 @@ export const TrackSyncConfig = Config.all({
     "TRACK_SYNC_MAX_DEACTIVATE_FRACTION"
   ).pipe(Config.withDefault(0.2)),
   writeRetryWindow: WriteRetryConfig
-})
+}
+
+export const TrackSyncConfig = Config.all(trackSyncConfigFields)
 
 const backlogGauge = new Gauge({
   name: "liverc_track_sync_backlog",
@@ -86,6 +88,7 @@ export class TrackSync extends Context.Service<TrackSync, {
     Effect.gen(function*() {
       const config = yield* TrackSyncConfig
       const client = yield* LiveRcClient
+      const parser = yield* PageParser
       const { urls } = yield* LiveRcSite
       const repository = yield* TrackRepository
       const validators = yield* PageValidators
@@ -93,7 +96,7 @@ export class TrackSync extends Context.Service<TrackSync, {
       const readCatalogue = Effect.suspend(() => {
         const request = urls.trackCatalogue()
         return fetchBody(client, request).pipe(
-          Effect.flatMap((body) => parseTrackCatalogue(body, request.url)),
+          Effect.flatMap((body) => parser.parse("track-catalogue", body, request.url)),
           Effect.catchTags({
             LiveRcFetchError: (error) => Effect.fail(requiredPageFailure("CATALOGUE_NOT_FOUND")(error)),
             LiveRcParseError: (error) => Effect.fail(listingParseFailure("CATALOGUE_UNPARSEABLE")(error))
@@ -142,7 +145,7 @@ export class TrackSync extends Context.Service<TrackSync, {
               tally.notModified++
               return { track, dashboard: { _tag: "NotModified" } } satisfies SyncedTrack
             }
-            const dashboard = detached(yield* parseTrackDashboard(response.body, request.url))
+            const dashboard = detached(yield* parser.parse("track-dashboard", response.body, request.url))
             tally.fetched++
             return {
               track,

@@ -1,11 +1,12 @@
 import type { StoredMsg } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/transport-node"
-import { Context, Effect, Layer, Option, Queue, Schedule, Schema } from "effect"
+import { Context, Effect, Layer, Option, Queue, Schema } from "effect"
 import { subscribeQueue } from "../broker/CoreSubscription.ts"
 import { ApiCode, type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
 import { decodeCommandJson } from "../jobs/Commands.ts"
-import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
+import { isTerminal, type JobStatus, ownsMessage } from "../jobs/JobStatus.ts"
 import { toFailed } from "../jobs/JobTransitions.ts"
+import { supervisedLoop } from "../observability/Supervision.ts"
 import type { Delivery } from "./Delivery.ts"
 import { IngestStreams } from "./IngestStreams.ts"
 import { JobStatusStore } from "./JobStatusStore.ts"
@@ -127,17 +128,31 @@ export class DeadLetter extends Context.Service<DeadLetter, {
             ? { code: current.error_code ?? "FAILED", message: current.error_message ?? "failed", attempts: deliveries }
             : giveUpReason(current, deliveries)
           // Status first: if we die after it, the sweep still finds the message and copies it.
-          yield* store.modify(current.job_id, (s) => toFailed(s, reason.code, reason.message, new Date().toISOString()))
+          yield* store.modify(
+            current.job_id,
+            (s) => ownsMessage(s, msg.seq) ? toFailed(s, reason.code, reason.message, new Date().toISOString()) : undefined
+          ).pipe(Effect.catchTag("CorruptStatus", () => Effect.void))
           yield* fromStream(msg.seq, reason)
         })
 
+      /**
+       * The status of the job whose message this is. None for poison (no job), for a status that
+       * does not decode, and for a status that is another message's (a command reusing a job id):
+       * then only the message is dealt with, never that job.
+       */
       const statusOf = (msg: StoredMsg) =>
         decodeCommandJson(msg.string()).pipe(
           Effect.option,
           Effect.flatMap((command) =>
             Option.match(command, {
               onNone: () => Effect.succeed(Option.none<JobStatus>()),
-              onSome: (c) => store.get(c.job_id).pipe(Effect.map(Option.map((s) => s.status)))
+              onSome: (c) =>
+                store.get(c.job_id).pipe(
+                  Effect.map(Option.flatMap((s) => ownsMessage(s.status, msg.seq) ? Option.some(s.status) : Option.none())),
+                  Effect.catchTag("CorruptStatus", (corrupt) =>
+                    Effect.logWarning(corrupt.message).pipe(Effect.as(Option.none<JobStatus>()))
+                  )
+                )
             })
           )
         )
@@ -188,7 +203,8 @@ export class DeadLetter extends Context.Service<DeadLetter, {
     const { nats, topology } = yield* IngestStreams
     const deadLetter = yield* DeadLetter
     const advisories = yield* subscribeQueue(nats.nc, MAX_DELIVERIES_ADVISORY)
-    yield* Effect.forkScoped(Effect.forever(
+    yield* Effect.forkScoped(supervisedLoop(
+      "max-deliveries advisory listener",
       Effect.gen(function*() {
         const msg = yield* Queue.take(advisories)
         const advisory = yield* decodeAdvisory(msg.string()).pipe(Effect.option)
@@ -198,12 +214,13 @@ export class DeadLetter extends Context.Service<DeadLetter, {
         )
       })
     ))
-    yield* Effect.forkScoped(
+    yield* Effect.forkScoped(supervisedLoop(
+      "dead-letter sweep",
       deadLetter.sweep.pipe(
         Effect.tap((n) => n > 0 ? Effect.logWarning(`sweep settled ${n} abandoned messages`) : Effect.void),
         Effect.catch((failure) => Effect.logWarning(`dead-letter sweep failed: ${failure.message}`)),
-        Effect.repeat(Schedule.spaced(topology.settings.ackWaitMillis))
+        Effect.andThen(Effect.sleep(topology.settings.ackWaitMillis))
       )
-    )
+    ))
   }))
 }

@@ -7,7 +7,7 @@ import { commandParams } from "../jobs/JobTransitions.ts"
 import { DeadLetterHeader } from "./DeadLetter.ts"
 import { IngestStreams } from "./IngestStreams.ts"
 import { type EnqueueResult, JobQueue, type QueueFull, QueueUnavailable } from "./JobQueue.ts"
-import { JobStatusStore } from "./JobStatusStore.ts"
+import { JobStatusStore, type StoredStatus } from "./JobStatusStore.ts"
 import { DLQ_STREAM, DLQ_SUBJECT_PREFIX } from "./Topology.ts"
 
 /**
@@ -129,7 +129,10 @@ export class DeadLetterQueue extends Context.Service<DeadLetterQueue, {
        */
       const lettersOf = (jobId: JobId) =>
         Effect.gen(function*() {
-          const status = yield* store.get(jobId)
+          // A status that cannot be read names no key: the whole DLQ is read instead.
+          const status = yield* store.get(jobId).pipe(
+            Effect.catchTag("CorruptStatus", () => Effect.succeed(Option.none<StoredStatus>()))
+          )
           const subject = yield* Option.match(status, {
             onNone: () => Effect.succeed(Option.none<string>()),
             onSome: ({ status: s }) =>

@@ -2,11 +2,11 @@ import type { StoredMsg } from "@nats-io/jetstream"
 import { Effect, Layer, Option } from "effect"
 import { ApiCode, isPerSubjectLimit, isStreamFull, type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
 import { type Command, commandSubject, decodeCommandJson, type JobId } from "../jobs/Commands.ts"
-import { isTerminal, type JobState, type JobStatus } from "../jobs/JobStatus.ts"
+import { isTerminal, type JobState, type JobStatus, ownsMessage } from "../jobs/JobStatus.ts"
 import { queuedStatus, toCancelled } from "../jobs/JobTransitions.ts"
 import { IngestStreams } from "./IngestStreams.ts"
 import { JobAlreadyFinished, JobNotFound, JobQueue, QueueFull, QueueUnavailable } from "./JobQueue.ts"
-import { JobStatusStore } from "./JobStatusStore.ts"
+import { type CorruptStatus, JobStatusStore, type StatusStoreFailure, type StoredStatus } from "./JobStatusStore.ts"
 import { QueuePosition } from "./QueuePosition.ts"
 import { CANCEL_SUBJECT } from "./Topology.ts"
 
@@ -34,6 +34,16 @@ export const make = Effect.gen(function*() {
   const store = yield* JobStatusStore
   const position = yield* QueuePosition
   const unavailable = (failure: JetStreamFailure) => new QueueUnavailable({ reason: failure.message })
+  /** A JetStream failure is the queue being away; a corrupt status is its own, typed answer. */
+  const storeFailure = (failure: StatusStoreFailure): QueueUnavailable | CorruptStatus =>
+    failure._tag === "JetStreamFailure" ? unavailable(failure) : failure
+  /** Where the queue already holds the command, a status it cannot read is answered from the command. */
+  const readableOr = (jobId: string) =>
+    store.get(jobId).pipe(
+      Effect.catchTag("CorruptStatus", (corrupt) =>
+        Effect.logWarning(corrupt.message).pipe(Effect.as(Option.none<StoredStatus>()))
+      )
+    )
 
   const withPosition = (status: JobStatus): Effect.Effect<JobStatus, JetStreamFailure> =>
     status.status === "queued" && status.stream_seq !== null
@@ -51,7 +61,11 @@ export const make = Effect.gen(function*() {
       Effect.mapError((e) => e._tag === "JetStreamFailure" ? unavailable(e) : e)
     )
 
-  /** The command currently holding the key's subject, read directly (no consumer involved). */
+  /**
+   * The command currently holding the key's subject, read directly (no consumer involved). A
+   * message there that is not a valid command for that very subject (published by hand) holds the
+   * key until a worker dead-letters it, and answers for nothing.
+   */
   const liveCommand = (subject: string) =>
     jetStreamCall("live job lookup", () => nats.jsm.direct.getMessage(topology.ingest.name, { last_by_subj: subject }))
       .pipe(
@@ -59,20 +73,26 @@ export const make = Effect.gen(function*() {
           msg === null
             ? Effect.succeed(Option.none<{ command: Command; msg: StoredMsg }>())
             : decodeCommandJson(msg.string()).pipe(
-              Effect.map((command) => Option.some({ command, msg })),
-              // A hand-published, invalid command holds the key until a worker dead-letters it.
+              Effect.map((command) =>
+                commandSubject(command) === subject ? Option.some({ command, msg }) : Option.none()
+              ),
               Effect.catch(() => Effect.succeed(Option.none<{ command: Command; msg: StoredMsg }>()))
             )
         )
       )
 
+  /**
+   * The live job's status. Answered from the command itself when there is none yet (its enqueuer
+   * has published but not yet written it), when it cannot be read, or when it belongs to another
+   * message (a command published by hand reusing a job id): the message in the stream is the job.
+   */
   const statusOrSynthesized = (command: Command, seq: number, time: Date) =>
-    store.get(command.job_id).pipe(
-      // Its enqueuer has published but not yet written the status: answer from the command.
-      Effect.map(Option.match({
-        onNone: () => queuedStatus(command, seq, time.toISOString()),
-        onSome: (stored) => stored.status
-      }))
+    readableOr(command.job_id).pipe(
+      Effect.map((stored) =>
+        Option.isSome(stored) && ownsMessage(stored.value.status, seq)
+          ? stored.value.status
+          : queuedStatus(command, seq, time.toISOString())
+      )
     )
 
   const enqueue = Effect.fn("JobQueue.enqueue")(function*(command: Command) {
@@ -86,7 +106,7 @@ export const make = Effect.gen(function*() {
         const current = Option.isSome(created)
           ? status
           : Option.getOrElse(
-            Option.map(yield* store.get(command.job_id).pipe(Effect.mapError(unavailable)), (s) => s.status),
+            Option.map(yield* readableOr(command.job_id).pipe(Effect.mapError(unavailable)), (s) => s.status),
             () => status
           )
         return { job: yield* withPosition(current).pipe(Effect.mapError(unavailable)), deduplicated: false }
@@ -114,7 +134,7 @@ export const make = Effect.gen(function*() {
   })
 
   const get = Effect.fn("JobQueue.get")(function*(jobId: JobId) {
-    const stored = yield* store.get(jobId).pipe(Effect.mapError(unavailable))
+    const stored = yield* store.get(jobId).pipe(Effect.mapError(storeFailure))
     if (Option.isNone(stored)) return yield* new JobNotFound({ jobId })
     return yield* withPosition(stored.value.status).pipe(Effect.mapError(unavailable))
   })
@@ -124,7 +144,7 @@ export const make = Effect.gen(function*() {
     const result = yield* store.modify(jobId, (current) => {
       previous = current.status
       return toCancelled(current, now())
-    }).pipe(Effect.mapError(unavailable))
+    }).pipe(Effect.mapError(storeFailure))
     if (Option.isNone(result)) return yield* new JobNotFound({ jobId })
     const { changed, status } = result.value
     if (!changed) return yield* new JobAlreadyFinished({ jobId, status: status.status })

@@ -1,10 +1,10 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
 import { decodeCommandJson } from "../jobs/Commands.ts"
-import type { JobStatus } from "../jobs/JobStatus.ts"
+import { type JobStatus, ownsMessage } from "../jobs/JobStatus.ts"
 import { queuedStatus } from "../jobs/JobTransitions.ts"
 import { IngestStreams } from "./IngestStreams.ts"
-import { JobStatusStore } from "./JobStatusStore.ts"
+import { JobStatusStore, type StoredStatus } from "./JobStatusStore.ts"
 import { queuePosition } from "./QueuePosition.ts"
 import { INGEST_SUBJECTS } from "./Topology.ts"
 
@@ -41,11 +41,12 @@ export class JobListing extends Context.Service<JobListing, {
           next = msg.seq + 1
           const command = yield* decodeCommandJson(msg.string()).pipe(Effect.option)
           if (Option.isNone(command)) continue
-          const stored = yield* store.get(command.value.job_id)
-          const status = Option.match(stored, {
-            onNone: () => queuedStatus(command.value, msg.seq, msg.time.toISOString()),
-            onSome: (s) => s.status
-          })
+          // The command in the stream is the job; a status that cannot be read, or that is another
+          // message's, is shown as the command would have it.
+          const stored = yield* store.get(command.value.job_id).pipe(Effect.orElseSucceed(() => Option.none<StoredStatus>()))
+          const status = Option.isSome(stored) && ownsMessage(stored.value.status, msg.seq)
+            ? stored.value.status
+            : queuedStatus(command.value, msg.seq, msg.time.toISOString())
           found.push(
             status.status === "queued"
               ? { ...status, queue_position: queuePosition(msg.seq, consumer.delivered.stream_seq) }
@@ -61,7 +62,17 @@ export class JobListing extends Context.Service<JobListing, {
           for await (const key of await jobs.keys()) all.push(key)
           return all
         })
-        const statuses = yield* Effect.forEach(keys, (key) => store.get(key), { concurrency: 16 })
+        // A status that does not decode is left out of the listing (and logged), not fatal to it.
+        const statuses = yield* Effect.forEach(
+          keys,
+          (key) =>
+            store.get(key).pipe(
+              Effect.catchTag("CorruptStatus", (corrupt) =>
+                Effect.logWarning(corrupt.message).pipe(Effect.as(Option.none<StoredStatus>()))
+              )
+            ),
+          { concurrency: 16 }
+        )
         // Two updates in one millisecond tie on updated_at; the bucket's revision orders them.
         return statuses
           .flatMap((s) => Option.isSome(s) ? [s.value] : [])

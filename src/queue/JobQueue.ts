@@ -1,6 +1,7 @@
 import { Context, type Effect, Schema } from "effect"
 import type { Command, JobId } from "../jobs/Commands.ts"
 import type { JobStatus } from "../jobs/JobStatus.ts"
+import type { CorruptStatus } from "./JobStatusStore.ts"
 
 /**
  * The queue as gateways and the CLI see it: enqueue with dedupe, read a job in O(1), cancel.
@@ -49,6 +50,8 @@ export interface EnqueueResult {
 
 export class JobQueue extends Context.Service<JobQueue, {
   readonly enqueue: (command: Command) => Effect.Effect<EnqueueResult, QueueFull | QueueUnavailable>
-  readonly get: (jobId: JobId) => Effect.Effect<JobStatus, JobNotFound | QueueUnavailable>
-  readonly cancel: (jobId: JobId) => Effect.Effect<JobStatus, JobNotFound | JobAlreadyFinished | QueueUnavailable>
+  readonly get: (jobId: JobId) => Effect.Effect<JobStatus, JobNotFound | CorruptStatus | QueueUnavailable>
+  readonly cancel: (
+    jobId: JobId
+  ) => Effect.Effect<JobStatus, JobNotFound | JobAlreadyFinished | CorruptStatus | QueueUnavailable>
 }>()("liverc-ingest/queue/JobQueue") {}

@@ -1,9 +1,11 @@
 import { Context, type Duration, Effect, Fiber, Layer, Option, Schema } from "effect"
-import { ApiCode, type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
-import type { JobProgress, JobStatus } from "../jobs/JobStatus.ts"
+import { isWrongLastSequence, type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
+import { ttlHeader } from "../broker/StreamSpec.ts"
+import { isTerminal, type JobProgress, type JobStatus } from "../jobs/JobStatus.ts"
 import { JobStatus as JobStatusSchema } from "../jobs/JobStatus.ts"
 import { withProgress } from "../jobs/JobTransitions.ts"
 import { IngestStreams } from "./IngestStreams.ts"
+import { JOBS_BUCKET } from "./Topology.ts"
 
 /**
  * Typed access to the `ingest_jobs` bucket (key = job id). Every write that can race is a CAS on
@@ -31,17 +33,34 @@ export interface ProgressWriter {
 }
 
 const encodeStatus = (status: JobStatus): string => {
-  // queue_position is computed on read, never stored.
-  const { queue_position: _position, ...stored } = status
+  // queue_position and paused_since are computed on read, never stored.
+  const { paused_since: _paused, queue_position: _position, ...stored } = status
   return JSON.stringify(stored)
 }
 
 const decodeStatus = Schema.decodeUnknownEffect(Schema.fromJsonString(JobStatusSchema))
 
+/**
+ * A status document that does not decode: written by hand (`nats kv put`), by a future version,
+ * or damaged. Typed, so each caller decides: the gateway answers 500 STATUS_CORRUPT, the CLI exits
+ * 5, a worker that holds the job's command writes a fresh status over it, listings skip it.
+ */
+export class CorruptStatus extends Schema.TaggedError<CorruptStatus>()("CorruptStatus", {
+  jobId: Schema.String,
+  revision: Schema.Int,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `the stored status of job ${this.jobId} (revision ${this.revision}) does not decode: ${this.reason}`
+  }
+}
+
+export type StatusStoreFailure = JetStreamFailure | CorruptStatus
+
 export class JobStatusStore extends Context.Service<JobStatusStore, {
   /** Some(revision), or None when the key already holds a status. */
   readonly create: (status: JobStatus) => Effect.Effect<Option.Option<number>, JetStreamFailure>
-  readonly get: (jobId: string) => Effect.Effect<Option.Option<StoredStatus>, JetStreamFailure>
+  readonly get: (jobId: string) => Effect.Effect<Option.Option<StoredStatus>, StatusStoreFailure>
   /** Some(new revision), or None when someone wrote since `revision`. */
   readonly update: (status: JobStatus, revision: number) => Effect.Effect<Option.Option<number>, JetStreamFailure>
   /**
@@ -53,22 +72,21 @@ export class JobStatusStore extends Context.Service<JobStatusStore, {
     jobId: string,
     transition: (current: JobStatus) => JobStatus | undefined,
     known?: StoredStatus
-  ) => Effect.Effect<Option.Option<Modified>, JetStreamFailure>
+  ) => Effect.Effect<Option.Option<Modified>, StatusStoreFailure>
   /** Not scoped: the caller must run `flush` when the job ends. */
   readonly progressWriter: (jobId: string, interval?: Duration.Input) => Effect.Effect<ProgressWriter>
 }>()("liverc-ingest/queue/JobStatusStore") {
   static readonly layer = Layer.effect(
     JobStatusStore,
     Effect.gen(function*() {
-      const { jobs } = yield* IngestStreams
-      const isConflict = (f: JetStreamFailure) => f.code === ApiCode.wrongLastSequence
+      const { jobs, nats, topology } = yield* IngestStreams
       // Untraced on purpose: every job makes several of these calls, and a traced Effect.fn
       // captures a stack per call (~25 µs), a fifth of a worker's CPU per no-op job (bench:queue).
 
       const create = Effect.fnUntraced(function*(status: JobStatus) {
         return yield* jetStreamCall("status create", () => jobs.create(status.job_id, encodeStatus(status))).pipe(
           Effect.map(Option.some),
-          Effect.catchIf(isConflict, () => Effect.succeed(Option.none<number>()))
+          Effect.catchIf(isWrongLastSequence, () => Effect.succeed(Option.none<number>()))
         )
       })
 
@@ -76,16 +94,30 @@ export class JobStatusStore extends Context.Service<JobStatusStore, {
         const entry = yield* jetStreamCall("status get", () => jobs.get(jobId))
         if (entry === null || entry.operation !== "PUT") return Option.none<StoredStatus>()
         const status = yield* decodeStatus(entry.string()).pipe(
-          Effect.catch((e) => Effect.die(new Error(`corrupt status document for job ${jobId}: ${e.message}`)))
+          Effect.mapError((e) =>
+            new CorruptStatus({ jobId, revision: entry.revision, reason: e.message.replace(/\s+/g, " ").slice(0, 300) })
+          )
         )
         return Option.some<StoredStatus>({ status, revision: entry.revision, writtenAt: entry.created })
       })
 
+      // A finished job's status expires after INGEST_JOB_TTL (per-message TTL); a live one never
+      // does, so nothing has to keep it alive. The KV client has no per-message TTL, hence the
+      // publish to the key's subject, with the same compare-and-set as `kv.update`.
+      const finishedTtl = ttlHeader(topology.settings.jobTtlMillis)
+      const write = (status: JobStatus, revision: number) =>
+        isTerminal(status.status)
+          ? nats.js.publish(`$KV.${JOBS_BUCKET}.${status.job_id}`, encodeStatus(status), {
+            expect: { lastSubjectSequence: revision },
+            ttl: finishedTtl
+          }).then((ack) => ack.seq)
+          : jobs.update(status.job_id, encodeStatus(status), revision)
+
       const update = Effect.fnUntraced(function*(status: JobStatus, revision: number) {
-        return yield* jetStreamCall("status update", () => jobs.update(status.job_id, encodeStatus(status), revision))
+        return yield* jetStreamCall("status update", () => write(status, revision))
           .pipe(
             Effect.map(Option.some),
-            Effect.catchIf(isConflict, () => Effect.succeed(Option.none<number>()))
+            Effect.catchIf(isWrongLastSequence, () => Effect.succeed(Option.none<number>()))
           )
       })
 

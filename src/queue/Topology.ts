@@ -19,6 +19,11 @@ export const DLQ_STREAM = "INGEST_DLQ"
 export const DLQ_SUBJECT_PREFIX = "dlq."
 export const JOBS_BUCKET = "ingest_jobs"
 export const JOBS_BUCKET_STREAM = `KV_${JOBS_BUCKET}`
+/**
+ * Metadata key of the bucket's stream recording INGEST_JOB_TTL in milliseconds: the TTL is a
+ * per-message header, not a stream setting, and operator tools read the deployment's from here.
+ */
+export const JOB_TTL_METADATA = "liverc.job_ttl_ms"
 /** Core NATS, outside `ingest.>`, so it never lands in the work stream. Payload: the job id. */
 export const CANCEL_SUBJECT = "liverc.control.cancel"
 export const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${INGEST_STREAM}.${WORKERS_CONSUMER}`
@@ -30,7 +35,7 @@ export interface TopologySettings {
   readonly maxConcurrent: number
   readonly ackWaitMillis: number
   readonly maxDeliver: number
-  /** Bucket TTL: a status not rewritten for this long vanishes (finished jobs only, see StatusKeeper). */
+  /** How long a finished job's status stays readable (its per-message TTL); live ones never expire. */
   readonly jobTtlMillis: number
   readonly replicas: number
 }
@@ -126,7 +131,8 @@ export const makeTopology = (settings: TopologySettings): TopologySpec => ({
     deny_delete: false,
     deny_purge: false
   },
-  // The KV bucket is a stream in the shape `nats kv add` creates (history 1, TTL = max_age).
+  // The KV bucket is a stream in the shape `nats kv add` creates (history 1), with per-message
+  // TTL: a queued or running job's status never expires; a finished one carries INGEST_JOB_TTL.
   jobsBucket: {
     name: JOBS_BUCKET_STREAM,
     description: "liverc-ingest job status documents (KV bucket ingest_jobs)",
@@ -137,16 +143,18 @@ export const makeTopology = (settings: TopologySettings): TopologySpec => ({
     max_consumers: -1,
     max_msgs: -1,
     max_bytes: -1,
-    max_age: nanos(settings.jobTtlMillis),
+    max_age: 0,
     max_msgs_per_subject: 1,
     max_msg_size: -1,
     discard: DiscardPolicy.New,
     discard_new_per_subject: false,
-    duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MILLIS, settings.jobTtlMillis)),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MILLIS),
     allow_direct: true,
     allow_rollup_hdrs: true,
     deny_delete: true,
-    deny_purge: false
+    deny_purge: false,
+    allow_msg_ttl: true,
+    metadata: { [JOB_TTL_METADATA]: String(settings.jobTtlMillis) }
   }
 })
 

@@ -7,6 +7,7 @@ import { IngestStreams, provisionTopology } from "./IngestStreams.ts"
 import {
   INGEST_STREAM,
   JOBS_BUCKET,
+  JOB_TTL_METADATA,
   JOBS_BUCKET_STREAM,
   makeTopology,
   TopologyConfig,
@@ -31,13 +32,19 @@ export interface ServerTopology {
 
 const millisOf = (nanos: number) => Math.round(nanos / 1_000_000)
 
+/** The deployment's INGEST_JOB_TTL, as its processes recorded it on the bucket's stream. */
+const jobTtlOf = (bucket: StreamConfig | null): number | undefined => {
+  const recorded = Number(bucket?.metadata?.[JOB_TTL_METADATA])
+  return Number.isSafeInteger(recorded) && recorded > 0 ? recorded : undefined
+}
+
 export const settingsInForce = (server: ServerTopology, fallback: TopologySettings): TopologySettings => ({
   queueMax: server.ingest?.max_msgs ?? fallback.queueMax,
   replicas: server.ingest?.num_replicas ?? fallback.replicas,
   maxConcurrent: server.workers?.max_ack_pending ?? fallback.maxConcurrent,
   ackWaitMillis: server.workers?.ack_wait === undefined ? fallback.ackWaitMillis : millisOf(server.workers.ack_wait),
   maxDeliver: server.workers?.max_deliver ?? fallback.maxDeliver,
-  jobTtlMillis: server.jobsBucket === null ? fallback.jobTtlMillis : millisOf(server.jobsBucket.max_age)
+  jobTtlMillis: jobTtlOf(server.jobsBucket) ?? fallback.jobTtlMillis
 })
 
 export const IngestStreamsInForce = Layer.effect(

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { HostilePageKind } from "./HostilePages.ts"
 
 /**
  * The simulator's knobs. Content knobs (seed, sizes, practice) decide what the synthetic pages say;
@@ -49,6 +50,18 @@ export const FaultRule = Schema.Struct({
 })
 export type FaultRule = typeof FaultRule.Type
 
+/**
+ * A hostile page (HostilePages.ts: `self-closing-attr`, `event-row`, `robots-agents`, ...) of about
+ * `bytes` characters, answered with 200 to every request whose path+query matches `match` (a
+ * regular expression), a race id or a robots.txt, say; first match wins. Faults win over it.
+ */
+export const HostileRule = Schema.Struct({
+  match: Schema.String,
+  page: HostilePageKind,
+  bytes: boundedInt(1, 64 * 1024 * 1024)
+})
+export type HostileRule = typeof HostileRule.Type
+
 export const PracticeKnobs = Schema.Struct({
   /** Chance that a day has practice sessions (weekends twice as likely), when `days` is null. */
   dayProbability: Probability,
@@ -84,6 +97,7 @@ export const SimConfig = Schema.Struct({
   faults: FaultRates,
   faultRules: Schema.Array(FaultRule),
   faultSeed: Schema.Int,
+  hostileRules: Schema.Array(HostileRule),
   /** `Crawl-delay` in robots.txt; null = none. */
   crawlDelay: Schema.NullOr(NonNegative),
   /** Bound of the rendered-page cache. */
@@ -114,6 +128,7 @@ export const defaultSimConfig: SimConfig = {
   faults: { rate429: 0, rate503: 0, resetRate: 0, hangRate: 0, truncateRate: 0, malformRate: 0 },
   faultRules: [],
   faultSeed: 1,
+  hostileRules: [],
   crawlDelay: null,
   cacheMaxBytes: 128 * 1024 * 1024
 }
@@ -149,6 +164,7 @@ export const SimConfigPatch = Schema.Struct({
   })),
   faultRules: Schema.optionalKey(SimConfig.fields.faultRules),
   faultSeed: Schema.optionalKey(SimConfig.fields.faultSeed),
+  hostileRules: Schema.optionalKey(SimConfig.fields.hostileRules),
   crawlDelay: Schema.optionalKey(SimConfig.fields.crawlDelay),
   cacheMaxBytes: Schema.optionalKey(SimConfig.fields.cacheMaxBytes)
 })
@@ -194,7 +210,7 @@ const behaviourProblem = (config: SimConfig): string | undefined => {
   for (const spec of specs) {
     if ("minMs" in spec && spec.maxMs < spec.minMs) return "latency needs minMs <= maxMs"
   }
-  for (const [kind, rules] of [["latency", config.latencyRules], ["fault", config.faultRules]] as const) {
+  for (const [kind, rules] of [["latency", config.latencyRules], ["fault", config.faultRules], ["hostile", config.hostileRules]] as const) {
     for (const rule of rules) {
       try {
         new RegExp(rule.match)

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net"
 import { Effect, Schema } from "effect"
 import { capturedPages } from "./CapturedPages.ts"
 import { type Fault, faultPlan, type FaultPlan, malform, pickFault, truncate } from "./Faults.ts"
+import { hostilePlan, type HostilePlan } from "./HostilePages.ts"
 import { latencyPlan, type LatencyPlan } from "./Latency.ts"
 import { httpDate } from "./LiveRcFormat.ts"
 import { InvalidMutation, mutationRoute, pageKey, RevisionRegistry } from "./Mutations.ts"
@@ -21,7 +22,8 @@ import type { SyntheticData } from "./SyntheticData.ts"
  * SimConfig: rate limit and capacity (429 + Retry-After), latency, injected faults, conditional
  * requests (ETag / Last-Modified -> 304) and page mutations. Works in-process and as a process.
  *
- * Order per request: count arrival -> capacity -> rate limit -> fault draw -> latency -> answer.
+ * Order per request: count arrival -> capacity -> rate limit -> fault draw -> latency -> answer
+ * (a hostile page when a `hostileRules` entry matches, else the page).
  */
 
 export interface SimulatorOptions {
@@ -92,6 +94,7 @@ class Simulator {
   private readonly hung = new Set<ServerResponse>()
   private latency: LatencyPlan
   private faultRules: FaultPlan
+  private hostile: HostilePlan
   private faultRng: Prng
   private latencyRng: Prng
 
@@ -100,6 +103,7 @@ class Simulator {
     this.pages = new SimPages(config, capturedPages(), this.registry)
     this.latency = latencyPlan(config.latency, config.latencyRules)
     this.faultRules = faultPlan(config.faultRules)
+    this.hostile = hostilePlan(config.hostileRules)
     this.faultRng = new Prng(seedOf("faults", config.faultSeed))
     this.latencyRng = new Prng(seedOf("latency", config.faultSeed))
   }
@@ -115,6 +119,9 @@ class Simulator {
       }
       this.latency = latencyPlan(next.latency, next.latencyRules)
       this.faultRules = faultPlan(next.faultRules)
+      if (JSON.stringify(next.hostileRules) !== JSON.stringify(this.settings.hostileRules)) {
+        this.hostile = hostilePlan(next.hostileRules)
+      }
       this.pages.configure(next)
       this.settings = next
       return next
@@ -196,6 +203,11 @@ class Simulator {
         return this.send(req, res, kind, tooMany, retryAfter)
       case "status503":
         return this.send(req, res, kind, unavailable, retryAfter)
+    }
+    const hostile = fault === "none" ? this.hostile.bodyFor(req.url ?? "/") : undefined
+    if (hostile !== undefined) {
+      const contentType = route?.kind === "robots" ? "text/plain; charset=UTF-8" : "text/html; charset=UTF-8"
+      return this.send(req, res, kind, { status: 200, body: hostile }, { "content-type": contentType })
     }
     if (route === null || this.unknownTrack(route)) return this.send(req, res, kind, notFound, {})
     let page: Page

@@ -34,6 +34,8 @@ export interface SimStatsSnapshot {
   readonly lastSecond: number
   readonly maxRequestsInAnySecond: number
   readonly maxWindow: "sliding-1000ms"
+  /** When (ms after the last reset) the busiest window ended: to line it up with what happened then. */
+  readonly maxWindowEndedAtMs: number
   readonly inFlight: number
   readonly peakConcurrency: number
   readonly notModified: number
@@ -55,6 +57,7 @@ export class SimStats {
   private arrivals: Array<number> = []
   private head = 0
   private maxWindow = 0
+  private maxWindowAt = 0
   private inFlight = 0
   private peak = 0
   private notModified = 0
@@ -72,6 +75,7 @@ export class SimStats {
     this.arrivals = []
     this.head = 0
     this.maxWindow = 0
+    this.maxWindowAt = 0
     this.peak = this.inFlight
     this.notModified = 0
     this.bytes = 0
@@ -91,7 +95,10 @@ export class SimStats {
     this.total++
     this.arrivals.push(now)
     this.expire(now)
-    this.maxWindow = Math.max(this.maxWindow, this.arrivals.length - this.head)
+    if (this.arrivals.length - this.head > this.maxWindow) {
+      this.maxWindow = this.arrivals.length - this.head
+      this.maxWindowAt = now - this.startedAt
+    }
     this.bucket().requests++
   }
 
@@ -147,6 +154,7 @@ export class SimStats {
       requestsPerSecond: elapsedMs > 0 ? Math.round((this.total / elapsedMs) * 1000 * 100) / 100 : 0,
       lastSecond: this.arrivals.length - this.head,
       maxRequestsInAnySecond: this.maxWindow,
+      maxWindowEndedAtMs: Math.round(this.maxWindowAt),
       maxWindow: "sliding-1000ms",
       inFlight: this.inFlight,
       peakConcurrency: this.peak,

@@ -12,6 +12,7 @@ import { CliError } from "effect/cli"
  * | 2 | the job was cancelled (--wait) |
  * | 3 | bad input: an invalid argument, flag or environment value; nothing was sent |
  * | 4 | the queue cannot take it: NATS unreachable or erroring, or the queue is full |
+ * | 5 | what NATS holds cannot be read: the job's stored status does not decode |
  *
  * Each outcome is an error class carrying its code (`Runtime.errorExitCode`), so the platform
  * runner exits with it; the message is printed once, by Command.run (userMessage) or by the
@@ -22,7 +23,8 @@ export const ExitCode = {
   failed: 1,
   cancelled: 2,
   badInput: 3,
-  unavailable: 4
+  unavailable: 4,
+  corrupt: 5
 } as const
 
 /** An argument or flag the command cannot use; nothing was published. */
@@ -36,14 +38,6 @@ export class BadInput extends Schema.TaggedError<BadInput>()("BadInput", {
   override get [CliError.userMessage]() {
     return this.reason
   }
-}
-
-/** Environment values were refused; ConfigCheck has already printed each of them. */
-export class BadConfiguration extends Schema.TaggedError<BadConfiguration>()("BadConfiguration", {
-  problems: Schema.Array(Schema.String)
-}) {
-  override readonly [Runtime.errorExitCode] = ExitCode.badInput
-  override readonly [Runtime.errorReported] = false
 }
 
 /** NATS did not answer, answered with an error, or the queue refused the command as full. */
@@ -61,6 +55,27 @@ export class QueueUnreachable extends Schema.TaggedError<QueueUnreachable>()("Qu
 
 /** For catchTags: any failure to reach or use the queue (QueueFull, QueueUnavailable, JetStreamFailure). */
 export const unreachable = (error: { readonly message: string }) => Effect.fail(new QueueUnreachable({ reason: error.message }))
+
+/** The job's status document in NATS does not decode; the message says how to clear it. */
+export class CorruptData extends Schema.TaggedError<CorruptData>()("CorruptData", {
+  reason: Schema.String
+}) {
+  override readonly [Runtime.errorExitCode] = ExitCode.corrupt
+  override get message() {
+    return this.reason
+  }
+  override get [CliError.userMessage]() {
+    return this.reason
+  }
+}
+
+/** For catchTags: a status document that does not decode (CorruptStatus). */
+export const corrupt = (error: { readonly message: string; readonly jobId: string }) =>
+  Effect.fail(
+    new CorruptData({
+      reason: `${error.message}; remove it with \`nats kv del ingest_jobs ${error.jobId}\` (a worker holding the job writes it again)`
+    })
+  )
 
 /** A job or dead letter that does not exist. */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {

@@ -1,6 +1,6 @@
 import { Config, Context, Effect, Exit, Layer, Semaphore } from "effect"
 import { Gauge } from "prom-client"
-import { boundedIntConfig } from "../config/IntConfig.ts"
+import { boundedIntConfig, notBelow } from "../config/IntConfig.ts"
 import { registry } from "../observability/Metrics.ts"
 import { type AimdSettings, type AimdState, type FetchOutcome, initialState, nextState } from "./AimdPolicy.ts"
 
@@ -11,12 +11,17 @@ import { type AimdSettings, type AimdState, type FetchOutcome, initialState, nex
  * (Effect's `{ concurrency: n }` is read once and could not do that).
  */
 
-export const AdaptiveConcurrencyConfig = Config.all({
-  min: boundedIntConfig("RACE_FETCH_MIN", 1, 256, 1),
-  max: boundedIntConfig("RACE_FETCH_MAX", 1, 256, 16),
+const RACE_FETCH_MIN = boundedIntConfig("RACE_FETCH_MIN", 1, 256, 1)
+
+export const adaptiveConcurrencyConfigFields = {
+  min: RACE_FETCH_MIN,
+  // A ceiling below the floor would leave the limit pinned at the floor, whatever LiveRC says.
+  max: notBelow(RACE_FETCH_MIN, 1, (min) => boundedIntConfig("RACE_FETCH_MAX", min, 256, Math.max(16, min))),
   start: boundedIntConfig("RACE_FETCH_START", 1, 256, 8),
   latencyTargetMs: boundedIntConfig("RACE_FETCH_LATENCY_TARGET_MS", 1, 600_000, 2500)
-})
+}
+
+export const AdaptiveConcurrencyConfig = Config.all(adaptiveConcurrencyConfigFields)
 
 const limitGauge = new Gauge({
   name: "liverc_fetch_concurrency_limit",

@@ -2,7 +2,7 @@ import { Clock, Context, Deferred, Duration, Effect, Layer, Option } from "effec
 import { hostname } from "node:os"
 import { Counter, Gauge, Histogram } from "prom-client"
 import { onConnectionStatus } from "../broker/ConnectionStatus.ts"
-import { ApiCode, type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
+import { ApiCode, isWrongLastSequence, type JetStreamFailure, jetStreamCall } from "../broker/JetStreamFailure.ts"
 import { NatsClient } from "../broker/NatsClient.ts"
 import { registry } from "../observability/Metrics.ts"
 import { KillSwitch } from "./KillSwitch.ts"
@@ -12,7 +12,9 @@ import { makeHostGrouper, ThrottleConfig, type ThrottleSettings } from "./Thrott
 import {
   capacityFor,
   decodeBucketState,
+  DELIVERY_JITTER_MILLIS,
   encodeBucketState,
+  jitterAllowanceMillis,
   type Limits,
   mergeLimits,
   reserve,
@@ -79,6 +81,18 @@ const lapsedTotal = new Counter({
   labelNames: groupLabel,
   registers: [registry]
 })
+/** The throttles of this process, for the held-by-pause gauge (metrics cannot wait on effects). */
+const heldByPause = new Set<() => number>()
+new Gauge({
+  name: "liverc_throttle_requests_held_by_pause",
+  help: "LiveRC requests of this process waiting for the kill switch to clear (0 while it is clear)",
+  registers: [registry],
+  collect() {
+    let held = 0
+    for (const count of heldByPause) held += count()
+    this.set(held)
+  }
+})
 const rateGauge = new Gauge({
   name: "liverc_throttle_rate_per_second",
   help: "Rate limit in force for the host group (lowest of all processes' settings and robots.txt)",
@@ -113,7 +127,8 @@ interface Slot {
 interface Group {
   readonly name: string
   readonly key: string
-  readonly waiters: Array<Deferred.Deferred<void>>
+  /** Each is handed the slot it may use; see `acquire` for what happens when it is late. */
+  readonly waiters: Array<Deferred.Deferred<Slot>>
   /** Ascending by `at`; all from one reservation. */
   slots: Array<Slot>
   /** Completed by `acquire` to wake an idle serving fiber. */
@@ -216,7 +231,6 @@ export class HostThrottle extends Context.Service<HostThrottle, {
         }
       }
 
-      const isConflict = (failure: JetStreamFailure) => failure.code === ApiCode.wrongLastSequence
 
       /** One CAS round: read the bucket, take up to `count` slots, write it back over the revision read. */
       const reserveSlots = (group: Group, count: number) =>
@@ -242,10 +256,11 @@ export class HostThrottle extends Context.Service<HostThrottle, {
             rateGauge.set({ group: group.name }, limits.ratePerSec)
 
             const validity = validityMillis(limits)
-            // Everything that can make a request later than its slot, in server time: the release
-            // window, the clock estimate's lag, and that lag's growth until the slot is used.
+            // Everything that can make a request reach LiveRC later than its slot, in server time:
+            // the release window, the clock estimate's lag and its growth until the slot is used,
+            // and the jitter of the way there.
             const lateness = validity + ServerClock.lagBound(clockNow, receivedAt) +
-              2 * ServerClock.DRIFT * (HORIZON_MILLIS + validity)
+              2 * ServerClock.DRIFT * (HORIZON_MILLIS + validity) + jitterAllowanceMillis(limits)
             const interval = 1000 / limits.ratePerSec
             // A missing or unreadable bucket starts in debt by more than anyone can still hold
             // (HORIZON), so slots reserved before a reset (`nats kv del`) never add to new ones.
@@ -273,7 +288,7 @@ export class HostThrottle extends Context.Service<HostThrottle, {
                     entry === null
                       ? bucket.kv.create(group.key, anchored)
                       : bucket.kv.update(group.key, anchored, entry.revision)
-                ).pipe(Effect.catchIf(isConflict, () => Effect.void))
+                ).pipe(Effect.catchIf(isWrongLastSequence, () => Effect.void))
               }
               const millis = ServerClock.millisUntil(clockNow, now(), reservation.nextSlot - HORIZON_MILLIS)
               return { _tag: "Wait", millis: millis + Math.random() * 5 } satisfies Reserved
@@ -287,7 +302,7 @@ export class HostThrottle extends Context.Service<HostThrottle, {
                   : bucket.kv.update(group.key, next, entry.revision)
             ).pipe(
               Effect.as(true),
-              Effect.catchIf(isConflict, () => Effect.succeed(false))
+              Effect.catchIf(isWrongLastSequence, () => Effect.succeed(false))
             )
             if (written) {
               group.highWater = reservation.tat
@@ -314,8 +329,7 @@ export class HostThrottle extends Context.Service<HostThrottle, {
           lapsedTotal.inc({ group: group.name })
         }
         while (group.waiters.length > 0 && group.slots.length > 0 && group.slots[0]!.at <= nowMs) {
-          group.slots.shift()
-          Deferred.doneUnsafe(group.waiters.shift()!, Effect.void)
+          Deferred.doneUnsafe(group.waiters.shift()!, Effect.succeed(group.slots.shift()!))
         }
       }
 
@@ -369,19 +383,48 @@ export class HostThrottle extends Context.Service<HostThrottle, {
           )
         )
 
+      const held = () =>
+        killSwitch.engagedNow() ? [...groups.values()].reduce((sum, group) => sum + group.waiters.length, 0) : 0
+      yield* Effect.acquireRelease(Effect.sync(() => heldByPause.add(held)), () => Effect.sync(() => heldByPause.delete(held)))
+
+      const configured: Limits = { ratePerSec: settings.ratePerSec, burst: settings.burst }
+      const allowance = jitterAllowanceMillis(configured)
+      if (allowance < DELIVERY_JITTER_MILLIS) {
+        yield* Effect.logWarning(
+          `LIVERC_BURST ${settings.burst} at LIVERC_RATE_PER_SEC ${settings.ratePerSec} leaves room for only ` +
+            `${allowance.toFixed(0)} ms of delivery jitter (the rate + burst bound at LiveRC assumes up to ` +
+            `${DELIVERY_JITTER_MILLIS} ms); raise LIVERC_BURST to keep the bound under slower networks`
+        )
+      }
+
       for (const group of groups.values()) {
         yield* Effect.forkScoped(Effect.forever(step(group)))
       }
 
+      /**
+       * A slot is good for its validity window only. The waiter may resume well after it was
+       * handed the slot (a busy event loop, a GC pause): a request sent then could land in a later
+       * second than the bucket allowed for, so it lets the slot lapse and waits again, first in line.
+       */
+      const stillValid = (slot: Slot) => serverClock !== null && ServerClock.estimate(serverClock, now()) <= slot.until
+
       const acquire = Effect.fn("HostThrottle.acquire")(function*(host: string) {
         const group = groupFor(host)
-        const waiter = Deferred.makeUnsafe<void>()
         const startedAt = now()
-        group.waiters.push(waiter)
-        Deferred.doneUnsafe(group.wake, Effect.void)
-        yield* Deferred.await(waiter).pipe(
-          Effect.onInterrupt(() => Effect.sync(() => removeFrom(group.waiters, waiter)))
-        )
+        let first = true
+        while (true) {
+          const waiter = Deferred.makeUnsafe<Slot>()
+          if (first) group.waiters.push(waiter)
+          else group.waiters.unshift(waiter)
+          first = false
+          Deferred.doneUnsafe(group.wake, Effect.void)
+          const slot = yield* Deferred.await(waiter).pipe(
+            Effect.onInterrupt(() => Effect.sync(() => removeFrom(group.waiters, waiter)))
+          )
+          if (stillValid(slot)) break
+          group.lapsed++
+          lapsedTotal.inc({ group: group.name })
+        }
         group.granted++
         grantedTotal.inc({ group: group.name })
         waitSeconds.observe({ group: group.name }, (now() - startedAt) / 1000)

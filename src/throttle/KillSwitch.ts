@@ -1,11 +1,12 @@
-import type { KvEntry } from "@nats-io/kv"
+import type { KvEntry, Kvm } from "@nats-io/kv"
 import { Clock, Context, Duration, Effect, Latch, Layer, Queue } from "effect"
 import { Gauge } from "prom-client"
 import { onConnectionStatus } from "../broker/ConnectionStatus.ts"
 import { type JetStreamFailure, jetStreamCall, toJetStreamFailure } from "../broker/JetStreamFailure.ts"
 import { NatsClient } from "../broker/NatsClient.ts"
 import { registry } from "../observability/Metrics.ts"
-import { KILL_SWITCH_KEY, ThrottleBucket } from "./ThrottleBucket.ts"
+import { supervisedLoop } from "../observability/Supervision.ts"
+import { KILL_SWITCH_KEY, THROTTLE_BUCKET, ThrottleBucket } from "./ThrottleBucket.ts"
 
 /**
  * The global kill switch: key `killswitch` of the `host_throttle` bucket. While it is engaged no
@@ -47,6 +48,24 @@ const killSwitchGauge = new Gauge({
   help: "1 while the global kill switch is engaged (no LiveRC request starts), 0 when clear",
   registers: [registry]
 })
+const killSwitchSinceGauge = new Gauge({
+  name: "liverc_throttle_kill_switch_since_seconds",
+  help: "Unix time the engaged kill switch was set (when the pause began), 0 while it is clear",
+  registers: [registry]
+})
+
+/**
+ * The switch read once, for operator commands: no watch, no poll, and no bucket created (none
+ * means no switch was ever set).
+ */
+export const readKillSwitch = (kvm: Kvm): Effect.Effect<KillSwitchState | null, JetStreamFailure> =>
+  jetStreamCall("kill switch read", async () => {
+    const kv = await kvm.open(THROTTLE_BUCKET, { allow_direct: true }).catch(() => null)
+    return kv === null ? null : await kv.get(KILL_SWITCH_KEY)
+  }).pipe(Effect.map((entry) => entry === null ? null : stateOf(entry)))
+
+/** When the pause began, for a state that is engaged; null while the switch is clear. */
+export const pausedSince = (state: KillSwitchState): Date | null => state.engaged ? state.changedAt : null
 
 export class KillSwitch extends Context.Service<KillSwitch, {
   /** Engages the switch for every process; this one pauses at once. */
@@ -58,6 +77,10 @@ export class KillSwitch extends Context.Service<KillSwitch, {
   readonly allowsRequests: Effect.Effect<boolean>
   /** Waits until requests may start. */
   readonly awaitAllowed: Effect.Effect<void>
+  /** The switch as last read or watched here, without asking NATS; null before the first read. */
+  readonly latest: Effect.Effect<KillSwitchState | null>
+  /** Whether the switch was last seen engaged (for metrics, which cannot wait on an effect). */
+  readonly engagedNow: () => boolean
 }>()("liverc-ingest/throttle/KillSwitch") {
   static readonly layer = Layer.effect(
     KillSwitch,
@@ -72,6 +95,7 @@ export class KillSwitch extends Context.Service<KillSwitch, {
       // Closed until the first read: at boot nobody knows yet whether the switch is engaged.
       const open = Latch.makeUnsafe(false)
       let engaged: boolean | null = null
+      let last: KillSwitchState | null = null
       let revision = 0
       let confirmedAt = Number.NEGATIVE_INFINITY
 
@@ -85,6 +109,8 @@ export class KillSwitch extends Context.Service<KillSwitch, {
           confirmedAt = now()
           if (source === "watch" && state.revision < revision) return Effect.void
           revision = state.revision
+          last = state
+          killSwitchSinceGauge.set(state.engaged && last?.changedAt ? last.changedAt.getTime() / 1000 : 0)
           const changed = state.engaged !== engaged
           engaged = state.engaged
           if (engaged) open.closeUnsafe()
@@ -116,8 +142,7 @@ export class KillSwitch extends Context.Service<KillSwitch, {
             if (++failedPolls % 4 === 0) yield* Effect.ignore(Effect.timeout(bucket.ensure, Duration.seconds(1)))
           })
         ),
-        Effect.andThen(Effect.sleep(KILL_SWITCH_POLL)),
-        Effect.forever
+        Effect.andThen(Effect.sleep(KILL_SWITCH_POLL))
       )
 
       // The client's iterator only feeds a queue; the switch is applied (and logged) in Effect.
@@ -135,23 +160,20 @@ export class KillSwitch extends Context.Service<KillSwitch, {
         })
       }))
       // The watch ends when the connection drops; the poll covers the gap until it is back.
-      const watch = watchOnce.pipe(Effect.ignore, Effect.andThen(Effect.sleep(Duration.seconds(1))), Effect.forever)
-      const applyWatched = Queue.take(watched).pipe(
-        Effect.flatMap((entry) => apply(stateOf(entry), "watch")),
-        Effect.forever
-      )
+      const watch = watchOnce.pipe(Effect.ignore, Effect.andThen(Effect.sleep(Duration.seconds(1))))
+      const applyWatched = Queue.take(watched).pipe(Effect.flatMap((entry) => apply(stateOf(entry), "watch")))
 
       yield* onConnectionStatus(nc, (status) => {
         if (status.type === "disconnect") forget()
       })
-      yield* Effect.forkScoped(poll)
-      yield* Effect.forkScoped(watch)
-      yield* Effect.forkScoped(applyWatched)
+      yield* Effect.forkScoped(supervisedLoop("kill switch poll", poll))
+      yield* Effect.forkScoped(supervisedLoop("kill switch watch", watch))
+      yield* Effect.forkScoped(supervisedLoop("kill switch watch apply", applyWatched))
 
       const write = (value: string) =>
         jetStreamCall("kill switch put", () => kv.put(KILL_SWITCH_KEY, value)).pipe(
           Effect.flatMap((written) =>
-            apply({ engaged: isEngagedValue(value), value, changedAt: null, revision: written }, "read")
+            apply({ engaged: isEngagedValue(value), value, changedAt: new Date(), revision: written }, "read")
           )
         )
 
@@ -160,7 +182,9 @@ export class KillSwitch extends Context.Service<KillSwitch, {
         clear: Effect.withSpan(write("off"), "KillSwitch.clear"),
         get: Effect.withSpan(get, "KillSwitch.get"),
         allowsRequests: Effect.sync(() => open.isOpen() && fresh()),
-        awaitAllowed: Effect.suspend(() => fresh() ? open.await : Effect.andThen(Effect.sync(forget), open.await))
+        awaitAllowed: Effect.suspend(() => fresh() ? open.await : Effect.andThen(Effect.sync(forget), open.await)),
+        latest: Effect.sync(() => last),
+        engagedNow: () => engaged === true
       })
     })
   )

@@ -73,7 +73,8 @@ export const makeHostGrouper = (rules: ReadonlyArray<HostGroupRule>) => {
   }
 }
 
-export const ThrottleConfig: Config.Config<ThrottleSettings> = Config.all({
+/** One Config per environment variable, so a start-up check can report every bad value. */
+export const throttleConfigFields = {
   ratePerSec: Config.schema(
     Schema.Finite.check(Schema.isBetween({ minimum: 0.001, maximum: 10_000 })),
     "LIVERC_RATE_PER_SEC"
@@ -86,4 +87,6 @@ export const ThrottleConfig: Config.Config<ThrottleSettings> = Config.all({
   groups: Config.schema(HostGroupRules, "LIVERC_THROTTLE_GROUPS").pipe(
     Config.withDefault(defaultThrottleSettings.groups)
   )
-})
+}
+
+export const ThrottleConfig: Config.Config<ThrottleSettings> = Config.all(throttleConfigFields)

@@ -15,7 +15,9 @@ import { Option, Schema } from "effect"
  * The bound. GCRA with emission interval T = 1/R and tolerance tau = (C - 1) T admits at most
  * floor(R L + C) slots in any closed interval of length L. A request reaches LiveRC at
  * slot + delta, 0 <= delta <= D (D = release validity + the server-clock estimate's lag, see
- * ServerClock), so the requests inside any 1 s window have their slots inside 1 + D seconds:
+ * ServerClock, + an allowance for delivery jitter on the way to LiveRC; a request whose release
+ * came later than its validity window does not go out at all, see HostThrottle.acquire), so the
+ * requests inside any 1 s window have their slots inside 1 + D seconds:
  * at most floor(R (1 + D) + C). With capacity C = B - R D that is floor(R + B): the configured
  * bound "rate + burst per second" holds for every window, including the time spent releasing.
  * A capacity below 1 (a large D for the rate) makes the tolerance negative, which only spaces
@@ -85,7 +87,29 @@ export const MAX_VALIDITY_MILLIS = 25
 export const validityMillis = (limits: Limits): number =>
   Math.min(MAX_VALIDITY_MILLIS, (1000 * (limits.burst - 1)) / (2 * limits.ratePerSec))
 
-/** Bucket depth C = B - R D for a total lateness D (validity + clock lag), see the module comment. */
+/**
+ * How late past its slot a request may still reach LiveRC, beyond what the throttle controls
+ * itself (release window, clock lag): the network, TLS, the receiver's own scheduling. LiveRC
+ * sees its requests there, so the window bound must hold there, not only at grant time.
+ */
+export const DELIVERY_JITTER_MILLIS = 50
+/** Kept back from the burst's room for the clock estimate's lag (HostThrottle re-syncs above it). */
+const LAG_RESERVE_MILLIS = 5
+
+/**
+ * The delivery jitter the bucket allows for: DELIVERY_JITTER_MILLIS, or less when the burst has
+ * no room for it. The room is what keeps the depth C >= 1; past it the throttle would have to slow
+ * below the configured rate, so the allowance shrinks instead and HostThrottle says so at start.
+ */
+export const jitterAllowanceMillis = (limits: Limits): number => {
+  const room = (1000 * (limits.burst - 1)) / limits.ratePerSec
+  return Math.max(0, Math.min(DELIVERY_JITTER_MILLIS, room - validityMillis(limits) - LAG_RESERVE_MILLIS))
+}
+
+/**
+ * Bucket depth C = B - R D for a total lateness D (validity + clock lag + delivery jitter), see
+ * the module comment.
+ */
 export const capacityFor = (limits: Limits, latenessMillis: number): number =>
   limits.burst - (limits.ratePerSec * latenessMillis) / 1000
 

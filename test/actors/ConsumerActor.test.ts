@@ -40,7 +40,7 @@ const scripted = (started: Deferred.Deferred<void>) =>
     discover_practice: () => Effect.succeed({ ran: true })
   })
 
-const setup = () =>
+const setup = (topology: Partial<typeof defaultTopologySettings> = {}) =>
   Effect.gen(function*() {
     const store = inMemoryStatusStore()
     const dlq = inMemoryDeadLetter()
@@ -51,7 +51,7 @@ const setup = () =>
       Layer.succeed(JobHandlers, scripted(started)),
       WorkerSettings.layerFrom(settings),
       JobCommands.layerFrom(defaultCommandRules),
-      Topology.layerFrom({ ...defaultTopologySettings, maxDeliver: MAX_DELIVER })
+      Topology.layerFrom({ ...defaultTopologySettings, maxDeliver: MAX_DELIVER, ...topology })
     )))
     /** Enqueues `command` (status queued at `seq`) and delivers it as delivery number `attempt`. */
     const deliver = (command: Command, seq: number, attempt = 1) => {
@@ -206,5 +206,42 @@ describe("consumer actor outcome table", () => {
       yield* actor.handle(delivery)
       expect(delivery.actions).toEqual(["ack"])
       expect(store.writes.length).toBe(writes)
+    })))
+
+  it("answers a redelivery of a job it is running on the new delivery, without running it twice", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, started, store } = yield* setup()
+      const command = eventJob("hang")
+      const first = deliver(command, 11)
+      const handling = yield* Effect.forkChild(actor.handle(first))
+      yield* Deferred.await(started)
+      const second = recordedDelivery({ subject: first.subject, seq: 11, deliveryCount: 2, body: JSON.stringify(command) })
+      yield* actor.handle(second)
+      expect(actor.running()).toBe(1)
+      yield* actor.signal(command.job_id, "cancelled")
+      yield* Fiber.join(handling)
+      expect(second.actions).toEqual(["working", "term"])
+      expect(first.actions).toEqual([])
+      expect(store.current(command.job_id)).toMatchObject({ status: "cancelled", attempts: 2 })
+    })))
+
+  it("lets go of a job a later delivery holds elsewhere: no status write, no answer on its stale delivery", () =>
+    run(Effect.gen(function*() {
+      // Heartbeats every 100 ms, so the takeover is noticed within the test.
+      const { actor, deliver, started, store } = yield* setup({ ackWaitMillis: 300 })
+      const heartbeats = yield* Effect.forkChild(actor.heartbeats)
+      const command = eventJob("hang")
+      const delivery = deliver(command, 12)
+      const handling = yield* Effect.forkChild(actor.handle(delivery))
+      yield* Deferred.await(started)
+      // This worker stalled past the ack wait; another one took delivery 2 and marked it running.
+      const takenOver = { ...store.current(command.job_id)!, status: "running" as const, attempts: 2 }
+      store.put(takenOver)
+      const writes = store.writes.length
+      yield* Fiber.join(handling)
+      expect(delivery.actions.filter((a) => a !== "working")).toEqual([])
+      expect(store.writes.length).toBe(writes)
+      expect(store.current(command.job_id)).toEqual(takenOver)
+      yield* Fiber.interrupt(heartbeats)
     })))
 })

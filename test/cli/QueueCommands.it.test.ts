@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { JobStatus } from "../../src/jobs/JobStatus.ts"
 import { IngestStreams } from "../../src/queue/IngestStreams.ts"
-import { INGEST_STREAM, WORKERS_CONSUMER } from "../../src/queue/Topology.ts"
+import { INGEST_STREAM, JOBS_BUCKET, WORKERS_CONSUMER } from "../../src/queue/Topology.ts"
 import { THROTTLE_BUCKET } from "../../src/throttle/ThrottleBucket.ts"
 import { type CliRun, hasScript, jsonLines, runCli, runCliInTerminal, type RunningCli, startCli } from "../support/CliProcess.ts"
 import { freePort, type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
@@ -129,6 +129,23 @@ describe("liverc-ingest queue commands", () => {
     expect(unknown.stderr).toContain("no job job-does-not-exist")
   })
 
+  it("status and jobs name a status document that does not decode, exit 5, and the listing carries on", async () => {
+    const jobId = "job-corrupt-status-1"
+    await client.runPromise(IngestStreams.use(({ nats }) =>
+      Effect.promise(async () => (await nats.kvm.open(JOBS_BUCKET)).put(jobId, "<html>not a status</html>"))
+    ))
+    const status = await cli("status", jobId)
+    expectExit(status, 5)
+    expect(status.stderr).toContain(`the stored status of job ${jobId}`)
+    expect(status.stderr).toContain(`nats kv del ingest_jobs ${jobId}`)
+    const listed = await cli("jobs", "--json")
+    expectExit(listed, 0)
+    expect(JSON.parse(listed.stdout).recent.map((j: JobStatus) => j.job_id)).toContain(completedJob.job_id)
+    await client.runPromise(IngestStreams.use(({ nats }) =>
+      Effect.promise(async () => (await nats.kvm.open(JOBS_BUCKET)).delete(jobId))
+    ))
+  })
+
   it("jobs lists live jobs in queue order and recently finished ones", async () => {
     const running = await cli("ingest", "event", eventId(), "--track", "hang")
     const live = jsonLines<Line>(running.stdout)[0]!.job
@@ -216,14 +233,14 @@ describe("liverc-ingest queue commands", () => {
       "--from 2025-03-02 is after --to 2025-03-01",
       "invalid track slug \"no.dots\"",
       "invalid job id \"bad id!\": a job id is 8-64 characters",
-      "INGEST_MAX_CONCURRENT: Expected a value between 1 and 10000"
+      "INGEST_MAX_CONCURRENT: \"0\" given; expected a value between 1 and 10000"
     ]
     runs.forEach((run, i) => {
       expectExit(run, 3)
       expect(run.stderr).toContain(expected[i])
       expect(run.stdout).not.toContain("\"job_id\"")
     })
-    expect(runs[8]!.stderr).toContain("NATS_CONNECT_TIMEOUT: a duration like 500ms, 30s, 5m or 1h")
+    expect(runs[8]!.stderr).toContain("NATS_CONNECT_TIMEOUT: \"soon\" given; expected a duration like 500ms, 30s, 5m or 1h")
     expect(await lastSeq()).toBe(before)
   })
 
@@ -232,6 +249,17 @@ describe("liverc-ingest queue commands", () => {
     const run = await runCli(["ingest", "event", "5"], { NATS_URL: `nats://127.0.0.1:${port}`, NATS_CONNECT_TIMEOUT: "1s" })
     expectExit(run, 4)
     expect(run.stderr).toContain(`NATS at nats://127.0.0.1:${port} did not answer within 1000 ms`)
+  })
+
+  it("never prints the credentials of NATS_URL", async () => {
+    const port = await freePort()
+    const run = await runCli(["status", "job-aaaaaaaa"], {
+      NATS_URL: `nats://ops:hunter2-secret@127.0.0.1:${port}`,
+      NATS_CONNECT_TIMEOUT: "1s"
+    })
+    expectExit(run, 4)
+    expect(run.stderr).toContain(`NATS at nats://***@127.0.0.1:${port} did not answer`)
+    expect(`${run.stdout}${run.stderr}`).not.toContain("hunter2-secret")
   })
 
   it("pause and resume flip the global kill switch", async () => {

@@ -45,7 +45,7 @@ const storeRealEvent = (db: TestDatabase) =>
 describe("liverc-ingest show", () => {
   it.live("show race prints exactly what parse race-result prints; show event lists the races; unknown ids exit 1", () =>
     Effect.acquireUseRelease(
-      Effect.sync(() => createTestDatabase("lri_show")),
+      Effect.promise(() => createTestDatabase("lri_show")),
       (db) =>
         Effect.gen(function*() {
           const counts = yield* storeRealEvent(db)
@@ -85,6 +85,6 @@ describe("liverc-ingest show", () => {
           assert.notStrictEqual(invalid.code, 0)
           assert.include(invalid.stderr, "LiveRC id")
         }),
-      (db) => Effect.sync(() => db.drop())
+      (db) => Effect.promise(() => db.drop())
     ))
 })

@@ -4,10 +4,10 @@ import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { NatsClient } from "../../src/broker/NatsClient.ts"
 import { configDrift, provisionStream } from "../../src/broker/Provisioner.ts"
-import { defaultPracticeNegativeBucket, throttleBucketSpec } from "../../src/cli/TopologyExport.ts"
+import { defaultPracticeNegativeBucket } from "../../src/cli/TopologyExport.ts"
 import { provisionTopology } from "../../src/queue/IngestStreams.ts"
 import { defaultTopologySettings, INGEST_STREAM, makeTopology } from "../../src/queue/Topology.ts"
-import { THROTTLE_BUCKET_STREAM, ThrottleBucket } from "../../src/throttle/ThrottleBucket.ts"
+import { THROTTLE_BUCKET_STREAM, ThrottleBucket, throttleBucketSpec } from "../../src/throttle/ThrottleBucket.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 
 /**

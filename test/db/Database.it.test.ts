@@ -31,7 +31,7 @@ const whoAmI = Effect.gen(function*() {
 describe("Database", () => {
   it.live("connects to DATABASE_URL with the configured application name and pool size", () =>
     Effect.acquireUseRelease(
-      Effect.sync(() => createTestDatabase("lri_dbcfg")),
+      Effect.promise(() => createTestDatabase("lri_dbcfg")),
       (db) => {
         const { layer, lines } = withEnvironment({
           DATABASE_URL: db.url,
@@ -53,7 +53,7 @@ describe("Database", () => {
           assert.isFalse(lines.some((line) => line.includes("DATABASE_URL is not set")))
         }).pipe(Effect.provide(layer))
       },
-      (db) => Effect.sync(() => db.drop())
+      (db) => Effect.promise(() => db.drop())
     ))
 
   it.live("without DATABASE_URL it uses the development database and says so", () => {

@@ -16,7 +16,7 @@ export class TestDb extends Context.Service<TestDb, TestDatabase>()("test/db/Tes
 
 const testDb = Layer.effect(
   TestDb,
-  Effect.acquireRelease(Effect.sync(() => createTestDatabase("lri_db")), (db) => Effect.sync(() => db.drop()))
+  Effect.acquireRelease(Effect.promise(() => createTestDatabase("lri_db")), (db) => Effect.promise(() => db.drop()))
 )
 
 /** A pool on the file's own, empty database. */

@@ -14,9 +14,9 @@ const script = join(import.meta.dirname, "MigrateProcess.ts")
 
 const onFreshDatabase = <A, E>(use: (db: TestDatabase) => Effect.Effect<A, E>) =>
   Effect.acquireUseRelease(
-    Effect.sync(() => createTestDatabase("lri_migrate")),
+    Effect.promise(() => createTestDatabase("lri_migrate")),
     use,
-    (db) => Effect.sync(() => db.drop())
+    (db) => Effect.promise(() => db.drop())
   )
 
 const clientFor = (db: TestDatabase) => PgClient.layer({ url: Redacted.make(db.url), maxConnections: 2 })

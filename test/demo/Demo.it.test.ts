@@ -58,13 +58,13 @@ describe("npm run demo -- --once, with NATS and Postgres configured", () => {
 
   beforeAll(async () => {
     nats = await startNatsServer()
-    db = createTestDatabase("lri_demo")
+    db = await createTestDatabase("lri_demo")
     run = await runDemo({ NATS_URL: nats.url, DATABASE_URL: db.url, GATEWAY_PORT: String(await freePort()) })
   })
 
   afterAll(async () => {
     await nats?.stop()
-    db?.drop()
+    await db?.drop()
   })
 
   it("uses the configured broker and database instead of starting its own", () => {
@@ -80,9 +80,48 @@ describe("npm run demo -- --once, with NATS and Postgres configured", () => {
     expect(await storedCounts(db.url)).toMatchObject({ races: 32 })
   })
 
-  it("says where the gateway and its API docs are", () => {
-    expect(run.stdout).toMatch(/API docs http:\/\/127\.0\.0\.1:\d+\/docs/)
+  it("prints no gateway or job address, which would be dead once it has exited", () => {
+    expect(run.stdout).not.toContain("API docs")
+    expect(run.stdout).not.toContain("/api/v1/ingestion/jobs/")
   })
+})
+
+describe("npm run demo, serving until Ctrl-C", () => {
+  let nats: NatsTestServer
+  let db: TestDatabase
+
+  beforeAll(async () => {
+    nats = await startNatsServer()
+    db = await createTestDatabase("lri_demo_serve")
+  })
+  afterAll(async () => {
+    await nats?.stop()
+    await db?.drop()
+  })
+
+  it("says where the gateway, its API docs and the job are while it serves, and stops cleanly on SIGINT", async () => {
+    const port = await freePort()
+    const keep = ["PATH", "HOME", "LANG", "TMPDIR"]
+    const base = Object.fromEntries(keep.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key]!]])))
+    const child = spawn(process.execPath, [join(root, "bin", "liverc-ingest.js"), "demo"], {
+      cwd: root,
+      env: { ...base, NATS_URL: nats.url, DATABASE_URL: db.url, GATEWAY_PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
+    const deadline = Date.now() + 60_000
+    while (!stdout.includes("Serving until Ctrl-C") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(stdout).toContain(`Gateway    http://127.0.0.1:${port} (API docs http://127.0.0.1:${port}/docs)`)
+    const job = /job {6}(http:\/\/\S+)/.exec(stdout)?.[1]
+    expect(job).toBeDefined()
+    const answer = await fetch(job!)
+    expect(answer.status).toBe(200)
+    expect((await answer.json() as { data: { status: string } }).data.status).toBe("completed")
+    child.kill("SIGINT")
+    expect(await exited).toBe(0)
+  }, 90_000)
 })
 
 const hasNatsServer = () => {
@@ -123,7 +162,11 @@ describe.runIf(hasNatsServer())("npm run demo -- --once, with nothing configured
   })
 
   it("runs an embedded PostgreSQL with its cluster in the data directory", () => {
-    expect(run.stdout).toMatch(/Postgres {3}postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/liverc \(embedded/)
+    // Nothing that is gone once it exits: no gateway or job address.
+    expect(run.stdout).not.toContain("/api/v1/ingestion/jobs/")
+    expect(run.stdout).not.toMatch(/^Gateway /m)
+    // The URL without its credentials (user and password alike).
+    expect(run.stdout).toMatch(/Postgres {3}postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/liverc \(embedded/)
     expect(existsSync(join(dataDir, "postgres", "PG_VERSION"))).toBe(true)
   })
 

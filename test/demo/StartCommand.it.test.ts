@@ -28,7 +28,7 @@ describe("liverc-ingest start", () => {
   beforeAll(async () => {
     monitorPort = await freePort()
     nats = await startNatsServer({ extraConfig: `http: "127.0.0.1:${monitorPort}"` })
-    db = createTestDatabase("lri_start")
+    db = await createTestDatabase("lri_start")
     sim = await startSimulator()
     const port = await freePort()
     gateway = `http://127.0.0.1:${port}`
@@ -60,7 +60,7 @@ describe("liverc-ingest start", () => {
     if (server?.exitCode === null && server.signalCode === null) server.kill("SIGKILL")
     await sim?.close()
     await nats?.stop()
-    db?.drop()
+    await db?.drop()
   })
 
   it("runs an event ingest submitted to its gateway on its own worker", async () => {

@@ -1,8 +1,9 @@
-import { request as httpRequest } from "node:http"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { request as httpRequest } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { JOBS_BUCKET } from "../../src/queue/Topology.ts"
 import { call, type GatewayProcess, startGateway } from "../support/GatewayProcess.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 import { queueEnv } from "../support/QueueHarness.ts"
@@ -146,6 +147,18 @@ describe("liverc-ingest gateway", () => {
       expect(next.body.data.job_id).not.toBe(id)
     })
 
+    it("answers a status document that does not decode with 500 STATUS_CORRUPT naming the fix", async () => {
+      const jobId = "job-corrupt-000001"
+      const kv = await new Kvm(nc).open(JOBS_BUCKET)
+      await kv.put(jobId, "{\"job_id\": 42")
+      const answer = await get(`/api/v1/ingestion/jobs/${jobId}`)
+      expectError(answer, 500, "STATUS_CORRUPT")
+      expect(answer.body.error.message).toContain(`nats kv del ingest_jobs ${jobId}`)
+      // The gateway carries on: the next read of a good job is answered as usual.
+      expect((await get("/healthz")).status).toBe(200)
+      await kv.delete(jobId)
+    })
+
     it("answers an unknown job with 404 JOB_NOT_FOUND on GET and DELETE", async () => {
       expectError(await get("/api/v1/ingestion/jobs/00000000-0000-4000-8000-000000000000"), 404, "JOB_NOT_FOUND")
       expectError(await del("/api/v1/ingestion/jobs/00000000-0000-4000-8000-000000000000"), 404, "JOB_NOT_FOUND")
@@ -242,6 +255,10 @@ describe("liverc-ingest gateway", () => {
     it("checks the token before the body: no token and a bad body is 401, not 400", async () => {
       const answer = await call(`${gateway.url}/api/v1/events/ingest`, { method: "POST", body: { track_slug: "BAD" } })
       expectError(answer, 401, "UNAUTHORIZED")
+      // And before the content type: a form without the token is 401, with it 415.
+      const form = { method: "PUT", headers: { "content-type": "application/x-www-form-urlencoded" } }
+      expectError(await call(`${gateway.url}/api/v1/admin/liverc/pause`, form), 401, "UNAUTHORIZED")
+      expectError(await call(`${gateway.url}/api/v1/admin/liverc/pause`, { ...form, token: TOKEN }), 415, "UNSUPPORTED_MEDIA_TYPE")
     })
 
     it("leaves reads of jobs, health, readiness, metrics and docs open", async () => {
@@ -297,8 +314,17 @@ describe("liverc-ingest gateway", () => {
         "/readyz"
       ])
       const ingest = spec.paths["/api/v1/events/ingest"].post
-      expect(Object.keys(ingest.responses).sort()).toEqual(["202", "400", "401", "413", "415", "500", "503"])
+      expect(Object.keys(ingest.responses).sort()).toEqual(["202", "400", "401", "413", "415", "421", "500", "503"])
       expect(ingest.security).toEqual([{ bearer: [] }])
+      // Every route that changes something documents 415 (JSON only, body or not); every route 421 (Host).
+      for (const [path, item] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(spec.paths)) {
+        for (const [method, operation] of Object.entries(item)) {
+          const codes = Object.keys(operation.responses)
+          expect(codes, `${method} ${path}`).toContain("421")
+          if (method !== "get") expect(codes, `${method} ${path}`).toContain("415")
+          else expect(codes, `${method} ${path}`).not.toContain("415")
+        }
+      }
     })
 
     it("exposes request counts by route template and the queue gauges at /metrics", async () => {

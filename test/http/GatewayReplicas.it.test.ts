@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { call, type GatewayProcess, startGateway } from "../support/GatewayProcess.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 import { queueEnv } from "../support/QueueHarness.ts"
+import { waitUntil } from "../support/QueueProbe.ts"
 import type { TestDatabase } from "../support/TestDatabase.ts"
 import { startWorker, type WorkerProcess } from "../support/WorkerProcess.ts"
 import { seededDatabase } from "./GatewayRig.ts"
@@ -109,8 +110,9 @@ describe("liverc-ingest gateway replicas", () => {
     expect(stopped.body.data.status).toBe("cancelled")
     await worker.waitFor((e) => e.ev === "finalized" && e.job === running)
 
+    // The handler's `end` comes just before the worker writes `completed`: poll, as a UI would.
     await worker.waitFor((e) => e.ev === "end" && e.job === laterId)
-    expect((await job(gateways[0]!, laterId)).body.data.status).toBe("completed")
+    await waitUntil(async () => (await job(gateways[0]!, laterId)).body.data.status === "completed", 5000, `${laterId} completed`)
     expect(worker.events.filter((e) => e.job === queuedId)).toEqual([])
     expect((await job(gateways[0]!, queuedId)).body.data.status).toBe("cancelled")
     expect((await job(gateways[1]!, running)).body.data.status).toBe("cancelled")

@@ -31,7 +31,7 @@ describe("LOG_LEVEL", () => {
   it("stops the process with the accepted values when it is not a level", () => {
     const exit = Effect.runSyncExit(Layer.build(LoggingLive).pipe(Effect.scoped, withEnv({ LOG_LEVEL: "verbose" })))
     expect(exit._tag).toBe("Failure")
-    expect(String(exit)).toContain('LOG_LEVEL: Expected "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "none"')
+    expect(String(exit)).toContain('LOG_LEVEL: "verbose" given; expected "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "none"')
   })
 
   it("drops lines below the level", () => {
@@ -62,7 +62,16 @@ describe("JSON log lines", () => {
       Effect.logError("connect failed: postgres://app:p%40ss-word@db:5432/liverc (token tok-123456, password p@ss-word)")
     )
     expect(lines[0]?.["message"]).toBe(
-      "connect failed: postgres://app:<redacted>@db:5432/liverc (token <redacted>, password <redacted>)"
+      "connect failed: postgres://***@db:5432/liverc (token <redacted>, password <redacted>)"
     )
+  })
+
+  it("never show the credentials of any URL, configured or not, nor the password of NATS_URL", () => {
+    const secrets = Effect.runSync(secretsConfig.pipe(withEnv({ NATS_URL: "nats://ops:n4ts-secret@n1:4222,nats://ops:n4ts-secret@n2:4222" })))
+    const lines = printed(
+      secrets,
+      Effect.logWarning("reconnecting to nats://ops:n4ts-secret@n2:4222; upstream https://u:other-pw@example.org/x failed (n4ts-secret)")
+    )
+    expect(lines[0]?.["message"]).toBe("reconnecting to nats://***@n2:4222; upstream https://***@example.org/x failed (<redacted>)")
   })
 })

@@ -27,11 +27,9 @@ const cacheWith = (ttl: string) =>
 const slug = "cache-track" as TrackSlug
 const day = (date: string) => date as PracticeDate
 
-const bucketTtlMillis = (runtime: ReturnType<typeof cacheWith>) =>
+const bucketConfig = (runtime: ReturnType<typeof cacheWith>) =>
   runtime.runPromise(NatsClient.use(({ jsm }) =>
-    Effect.promise(() => jsm.streams.info(`KV_${PRACTICE_NEGATIVE_BUCKET}`)).pipe(
-      Effect.map((info) => info.config.max_age / 1_000_000)
-    )
+    Effect.promise(() => jsm.streams.info(`KV_${PRACTICE_NEGATIVE_BUCKET}`)).pipe(Effect.map((info) => info.config))
   ))
 
 describe("PracticeNegativeCache", () => {
@@ -50,26 +48,23 @@ describe("PracticeNegativeCache", () => {
     }
   })
 
-  it("is provisioned idempotently by every process, and a changed TTL is applied in place", async () => {
-    const first = cacheWith("1h")
-    const second = cacheWith("1h")
+  it("is provisioned idempotently by every process; each entry keeps the TTL it was written with", async () => {
+    const short = cacheWith("1s")
+    const long = cacheWith("1h")
     try {
-      await first.runPromise(Effect.void)
-      await second.runPromise(Effect.void)
-      expect(await bucketTtlMillis(second)).toBe(3_600_000)
-      await first.runPromise(PracticeNegativeCache.use((cache) => cache.remember(slug, day("2025-01-04"))))
-      const longer = cacheWith("2h")
-      try {
-        expect(await bucketTtlMillis(longer)).toBe(7_200_000)
-        // The entry written before the change is still there.
-        const known = await longer.runPromise(PracticeNegativeCache.use((cache) => cache.known(slug, [day("2025-01-04")])))
-        expect([...known]).toEqual(["2025-01-04"])
-      } finally {
-        await longer.dispose()
-      }
+      await short.runPromise(Effect.void)
+      await long.runPromise(Effect.void)
+      // The bucket holds no TTL of its own: per-message TTL, so a process with another setting
+      // changes nothing on the server.
+      expect(await bucketConfig(long)).toMatchObject({ max_age: 0, allow_msg_ttl: true })
+      await short.runPromise(PracticeNegativeCache.use((cache) => cache.remember(slug, day("2025-01-04"))))
+      await long.runPromise(PracticeNegativeCache.use((cache) => cache.remember(slug, day("2025-01-05"))))
+      await sleep(1_600)
+      const known = await long.runPromise(PracticeNegativeCache.use((cache) => cache.known(slug, [day("2025-01-04"), day("2025-01-05")])))
+      expect([...known]).toEqual(["2025-01-05"])
     } finally {
-      await first.dispose()
-      await second.dispose()
+      await short.dispose()
+      await long.dispose()
     }
   })
 })

@@ -43,7 +43,7 @@ export const startSyncRig = async (
   options: { readonly sim?: SimConfigPatch; readonly env?: Record<string, string> } = {}
 ): Promise<SyncRig> => {
   const nats = await startNatsServer()
-  const db = createTestDatabase("lri_sync")
+  const db = await createTestDatabase("lri_sync")
   const sim = await startSimulator({ config: options.sim ?? {} })
   const env = queueEnv(nats.url, {
     DATABASE_URL: db.url,
@@ -106,7 +106,7 @@ export const startSyncRig = async (
       await sql.dispose()
       await sim.close()
       await nats.stop()
-      db.drop()
+      await db.drop()
     }
   }
 }

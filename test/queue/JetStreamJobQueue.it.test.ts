@@ -7,6 +7,7 @@ import { type EnqueueResult, JobQueue } from "../../src/queue/JobQueue.ts"
 import { JobStatusStore } from "../../src/queue/JobStatusStore.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 import { makeQueueClient, newJobId, type QueueClient, queueEnv, scriptedJob } from "../support/QueueHarness.ts"
+import { waitForStatus } from "../support/QueueProbe.ts"
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>) => Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
 
@@ -130,16 +131,13 @@ describe("JetStreamJobQueue", () => {
       expect(next.job.job_id).not.toBe(queued.job.job_id)
     })
 
-    it("recreates a status lost between publish and status write (the keeper walks the queue)", async () => {
+    it("creates the status of a command published without one (the backfill reads new arrivals)", async () => {
       const command = scriptedJob("sleep-1")
       await ctx.client.runPromise(IngestStreams.use(({ nats }) =>
         Effect.promise(() => nats.js.publish(`ingest.event.${command.kind === "ingest_event" ? command.event_id : ""}`, JSON.stringify(command)))))
-      // The keeper of this client runs every TTL/6 = 10 s; a pass on demand shows the same.
-      const { StatusKeeper } = await import("../../src/queue/StatusKeeper.ts")
-      const pass = await ctx.client.runPromise(StatusKeeper.use((k) => k.pass))
-      expect(pass.recreated).toBe(1)
-      const status = await get(ctx.client, command.job_id)
-      expect(Exit.isSuccess(status) && status.value).toMatchObject({ status: "queued", attempts: 0 })
+      // The backfill of this client looks at new arrivals every 2 s.
+      const status = await waitForStatus(ctx.client, command.job_id, () => true, 6000)
+      expect(status).toMatchObject({ status: "queued", attempts: 0 })
     })
     it("lists live jobs in queue order and recent ones newest first (for operators, not polls)", async () => {
       const a = await enqueue(ctx.client, scriptedJob("sleep-1"))
@@ -175,21 +173,24 @@ describe("JetStreamJobQueue", () => {
     })
   })
 
-  describe("status TTL on nats-server 2.9", () => {
-    const ctx = withQueue({ INGEST_JOB_TTL: "3s" })
+  describe("status TTL (per message)", () => {
+    const ctx = withQueue({ INGEST_JOB_TTL: "2s" })
 
-    it("forgets a finished job after the TTL but keeps a job that waits far longer", async () => {
+    it("forgets a finished job after the TTL, and keeps a waiting job untouched far longer", async () => {
       const waiting = await enqueue(ctx.client, scriptedJob("sleep-1"))
       const finished = await enqueue(ctx.client, scriptedJob("sleep-1"))
       await cancel(ctx.client, finished.job.job_id)
-      await new Promise((r) => setTimeout(r, 4500))
+      await new Promise((r) => setTimeout(r, 3500))
       expect(failureOf(await get(ctx.client, finished.job.job_id))?._tag).toBe("JobNotFound")
-      await new Promise((r) => setTimeout(r, 5000))
-      // Three TTLs later the queued job is still there, rewritten by the keeper.
+      await new Promise((r) => setTimeout(r, 3000))
+      // Three TTLs later the queued job is still there, and nobody had to rewrite it.
       const status = await get(ctx.client, waiting.job.job_id)
       expect(Exit.isSuccess(status) && status.value).toMatchObject({ status: "queued", created_at: waiting.job.created_at })
-      const stored = await ctx.client.runPromise(JobStatusStore.use((s) => s.get(waiting.job.job_id)))
-      expect(Date.now() - Option.getOrThrow(stored).writtenAt.getTime()).toBeLessThan(3000)
+      const stored = Option.getOrThrow(await ctx.client.runPromise(JobStatusStore.use((s) => s.get(waiting.job.job_id))))
+      expect(stored.revision).toBe(Option.getOrThrow(
+        await ctx.client.runPromise(JobStatusStore.use((s) => s.get(waiting.job.job_id)))
+      ).revision)
+      expect(stored.writtenAt.getTime()).toBeLessThan(Date.now() - 6000)
     })
   })
 

@@ -47,8 +47,14 @@ describe("Topology", () => {
     })
     expect(topology.ingest.max_msgs).toBe(50)
     expect(topology.workers).toMatchObject({ max_ack_pending: 3, ack_wait: 2_000_000_000, max_deliver: 7 })
-    // The KV duplicate window may not exceed the bucket's max age.
-    expect(topology.jobsBucket).toMatchObject({ max_age: 3_000_000_000, duplicate_window: 3_000_000_000, num_replicas: 3 })
+    // A finished status carries the TTL itself (per-message TTL); the bucket keeps live ones for
+    // ever and records the TTL for operator tools.
+    expect(topology.jobsBucket).toMatchObject({
+      max_age: 0,
+      allow_msg_ttl: true,
+      num_replicas: 3,
+      metadata: { "liverc.job_ttl_ms": "3000" }
+    })
     expect(topology.dlq.num_replicas).toBe(3)
   })
 

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { binaryVersion } from "../../src/broker/NatsServerBinary.ts"
 import { freePort, natsServerBinary } from "./NatsTestServer.ts"
 
 /**
@@ -29,6 +30,8 @@ export interface ClusterNode {
 
 export interface NatsCluster {
   readonly nodes: ReadonlyArray<ClusterNode>
+  /** The nats-server version the nodes run. */
+  readonly version: string
   /** Every node, comma separated, as NATS_URL. */
   readonly url: string
   readonly nodeNamed: (serverName: string) => ClusterNode
@@ -54,6 +57,37 @@ const healthy = async (httpPort: number) => {
   } catch {
     return false
   }
+}
+
+interface MetaCluster {
+  readonly leader?: string
+  readonly cluster_size?: number
+  readonly replicas?: ReadonlyArray<{ readonly current?: boolean }>
+}
+
+const metaOf = async (httpPort: number): Promise<MetaCluster | undefined> => {
+  try {
+    const response = await fetch(`http://127.0.0.1:${httpPort}/jsz`, { signal: AbortSignal.timeout(1000) })
+    return ((await response.json()) as { meta_cluster?: MetaCluster }).meta_cluster
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether the JetStream meta group has formed: every node names the same leader, and on the
+ * leader (the only node that tracks it) every other node is a current peer. /healthz can answer
+ * before that, and a replicated stream created then is refused with "no suitable peers for
+ * placement".
+ */
+const metaFormed = async (httpPorts: ReadonlyArray<number>) => {
+  const metas = await Promise.all(httpPorts.map(metaOf))
+  const leader = metas[0]?.leader ?? ""
+  if (leader === "" || metas.some((meta) => meta?.leader !== leader)) return false
+  return metas.some((meta) =>
+    (meta?.cluster_size ?? 0) >= httpPorts.length && (meta?.replicas ?? []).length >= httpPorts.length - 1 &&
+    (meta?.replicas ?? []).every((peer) => peer.current === true)
+  )
 }
 
 const render = (text: string, from: ReturnType<typeof shippedPorts>[], to: ReturnType<typeof shippedPorts>[], storeDir: string) => {
@@ -145,12 +179,18 @@ export const startNatsCluster = async (): Promise<NatsCluster> => {
   try {
     await Promise.all(nodes.map((node) => node.launch()))
     await Promise.all(nodes.map((node) => node.waitHealthy(60_000)))
+    const deadline = Date.now() + 60_000
+    while (!(await metaFormed(to.map((ports) => ports.http)))) {
+      if (Date.now() > deadline) throw new Error("the cluster's JetStream meta group did not form within 60 s")
+      await new Promise((r) => setTimeout(r, 100))
+    }
   } catch (error) {
     await stop()
     throw error
   }
   return {
     nodes,
+    version: binaryVersion(bin) ?? "unknown",
     url: nodes.map((node) => node.url).join(","),
     nodeNamed: (serverName) => {
       const node = nodes.find((n) => n.name === serverName)

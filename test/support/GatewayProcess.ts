@@ -4,7 +4,8 @@ import { freePort } from "./NatsTestServer.ts"
 
 /**
  * `liverc-ingest gateway` as shipped, as a real process on a free port, configured by `env`
- * (NATS_URL, DATABASE_URL, GATEWAY_*, INGEST_*). Ready once /healthz answers.
+ * (NATS_URL, DATABASE_URL, GATEWAY_*, INGEST_*). It listens on 127.0.0.1 unless `env` sets
+ * GATEWAY_HOST, and is always reached at http://127.0.0.1:<port>. Ready once /healthz answers.
  */
 
 export interface GatewayProcess {
@@ -34,7 +35,7 @@ const healthy = async (url: string): Promise<boolean> => {
 export const startGateway = async (env: Record<string, string>): Promise<GatewayProcess> => {
   const port = await freePort()
   const child: ChildProcess = spawn(process.execPath, [bin, "gateway"], {
-    env: { ...process.env, ...env, GATEWAY_PORT: String(port), GATEWAY_HOST: "127.0.0.1" },
+    env: { ...process.env, GATEWAY_HOST: "127.0.0.1", ...env, GATEWAY_PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let log = ""
@@ -78,19 +79,27 @@ export interface Answer {
   readonly body: any
 }
 
-/** One request; the body is parsed as JSON when the answer says it is JSON. */
+const readsOnly = new Set(["GET", "HEAD", "OPTIONS"])
+
+/**
+ * One request; the body is parsed as JSON when the answer says it is JSON. Every method but GET,
+ * HEAD and OPTIONS is sent with `Content-Type: application/json` (the gateway refuses anything
+ * else on a route that changes something) unless `headers` names another content type.
+ */
 export const call = async (
   url: string,
   init: { readonly method?: string; readonly body?: unknown; readonly token?: string; readonly headers?: Record<string, string> } = {}
 ): Promise<Answer> => {
   const headers: Record<string, string> = { ...init.headers }
   if (init.token !== undefined) headers["authorization"] = `Bearer ${init.token}`
+  const method = init.method ?? "GET"
   let body: string | undefined
-  if (init.body !== undefined) {
-    body = typeof init.body === "string" ? init.body : JSON.stringify(init.body)
-    headers["content-type"] ??= "application/json"
+  if (init.body !== undefined) body = typeof init.body === "string" ? init.body : JSON.stringify(init.body)
+  const namesContentType = Object.keys(headers).some((name) => name.toLowerCase() === "content-type")
+  if (!namesContentType && (body !== undefined || !readsOnly.has(method.toUpperCase()))) {
+    headers["content-type"] = "application/json"
   }
-  const response = await fetch(url, { method: init.method ?? "GET", headers, body })
+  const response = await fetch(url, { method, headers, body })
   const text = await response.text()
   const isJson = (response.headers.get("content-type") ?? "").includes("json")
   return { status: response.status, headers: response.headers, body: isJson && text !== "" ? JSON.parse(text) : text }

@@ -132,7 +132,7 @@ export interface IngestRig {
 
 export const startRig = async (options: RigOptions = {}): Promise<IngestRig> => {
   const nats = await startNatsServer()
-  const db = createTestDatabase("lri_pipe")
+  const db = await createTestDatabase("lri_pipe")
   const sim = await startSimulator({ config: options.sim ?? {} })
   const env = queueEnv(nats.url, {
     DATABASE_URL: db.url,
@@ -182,7 +182,7 @@ export const startRig = async (options: RigOptions = {}): Promise<IngestRig> => 
       await admin.dispose()
       await sim.close()
       await nats.stop()
-      db.drop()
+      await db.drop()
     }
   }
 }

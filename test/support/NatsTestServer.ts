@@ -1,27 +1,20 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { findServerBinary } from "../../src/broker/NatsServerBinary.ts"
 
 /**
  * A private `nats-server -js` for tests that must kill, restart or fill a broker: its own free
  * port and its own temp store, so runs never see each other's streams.
  */
 
-const candidates = [process.env["NATS_SERVER_BIN"], "/usr/sbin/nats-server", "/usr/bin/nats-server", "nats-server"]
-
+/** The current nats-server to start (NATS_SERVER_BIN, else .tools/bin, else PATH); throws naming the fix. */
 export const natsServerBinary = (): string => {
-  for (const candidate of candidates) {
-    if (candidate === undefined) continue
-    if (candidate.includes("/") ? existsSync(candidate) : spawnSync("which", [candidate]).status === 0) {
-      return candidate
-    }
-  }
-  throw new Error(
-    "nats-server was not found. Install it (Debian/Ubuntu: `apt-get install nats-server`; " +
-      "elsewhere: https://github.com/nats-io/nats-server/releases) or set NATS_SERVER_BIN to its path."
-  )
+  const found = findServerBinary()
+  if (found._tag === "Missing") throw new Error(found.reason)
+  return found.path
 }
 
 export const freePort = (): Promise<number> =>

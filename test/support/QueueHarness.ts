@@ -5,7 +5,7 @@ import { StreamsLive } from "../../src/layers.ts"
 import { JetStreamJobQueue } from "../../src/queue/JetStreamJobQueue.ts"
 import { JobListing } from "../../src/queue/JobListing.ts"
 import { QueuePosition } from "../../src/queue/QueuePosition.ts"
-import { StatusKeeper } from "../../src/queue/StatusKeeper.ts"
+import { StatusBackfill } from "../../src/queue/StatusBackfill.ts"
 
 /**
  * The client side of queue tests: a JobQueue (plus the stream handles) on its own NATS
@@ -28,10 +28,10 @@ export const queueEnv = (natsUrl: string, overrides: Record<string, string> = {}
 
 /**
  * The JobQueue service as a gateway holds it, with the keeper of queued statuses; also exposes
- * QueuePosition, StatusKeeper and JobListing (operator listings) and the streams.
+ * QueuePosition, StatusBackfill and JobListing (operator listings) and the streams.
  */
-const JobQueueClient = Layer.mergeAll(JetStreamJobQueue.layer, StatusKeeper.run).pipe(
-  Layer.provideMerge(Layer.mergeAll(QueuePosition.layer, StatusKeeper.layer, JobListing.layer)),
+const JobQueueClient = Layer.mergeAll(JetStreamJobQueue.layer, StatusBackfill.run).pipe(
+  Layer.provideMerge(Layer.mergeAll(QueuePosition.layer, StatusBackfill.layer, JobListing.layer)),
   Layer.provideMerge(StreamsLive("test"))
 )
 

@@ -56,3 +56,13 @@ export const deadLetters = (client: QueueClient): Promise<ReadonlyArray<DeadLett
   ))
 
 export const sleep = (millis: number) => new Promise((r) => setTimeout(r, millis))
+
+/** Polls `condition` every 50 ms until it holds; throws with `what` after `timeoutMillis`. */
+export const waitUntil = async (condition: () => Promise<boolean>, timeoutMillis = 10_000, what = "the condition") => {
+  const deadline = Date.now() + timeoutMillis
+  while (Date.now() < deadline) {
+    if (await condition()) return
+    await sleep(50)
+  }
+  throw new Error(`${what} did not hold within ${timeoutMillis} ms`)
+}

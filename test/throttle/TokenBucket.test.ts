@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest"
 import {
   capacityFor,
   decodeBucketState,
+  DELIVERY_JITTER_MILLIS,
   encodeBucketState,
+  jitterAllowanceMillis,
   LIMIT_LEASE_MILLIS,
   mergeLimits,
   reserve,
@@ -94,6 +96,42 @@ describe("validity and capacity", () => {
   it("takes the lateness out of the burst: C = B - R D", () => {
     expect(capacityFor({ ratePerSec: 20, burst: 3 }, 50)).toBeCloseTo(2)
   })
+
+  it("allows for 50 ms of delivery jitter where the burst has room, and never so much that C drops below 1", () => {
+    expect(jitterAllowanceMillis({ ratePerSec: 10, burst: 3 })).toBe(DELIVERY_JITTER_MILLIS)
+    expect(jitterAllowanceMillis({ ratePerSec: 15, burst: 5 })).toBe(DELIVERY_JITTER_MILLIS)
+    // 100/s with a burst of 5: 40 ms of room, 20 of them the release window, 5 the lag reserve.
+    expect(jitterAllowanceMillis({ ratePerSec: 100, burst: 5 })).toBeCloseTo(15)
+    expect(jitterAllowanceMillis({ ratePerSec: 1000, burst: 2 })).toBe(0)
+    for (const limits of [{ ratePerSec: 10, burst: 3 }, { ratePerSec: 100, burst: 5 }, { ratePerSec: 20, burst: 2 }]) {
+      const lateness = validityMillis(limits) + 5 + jitterAllowanceMillis(limits)
+      expect(capacityFor(limits, lateness)).toBeGreaterThanOrEqual(1 - 1e-9)
+    }
+  })
+})
+
+// The promise holds where LiveRC sees the requests: each one arrives up to D late (release window,
+// clock lag) plus up to the jitter allowance on the way, and still no 1 s window passes R + B.
+describe("the bound at the receiver", () => {
+  for (const [rate, burst] of [[10, 3], [15, 5], [20, 8], [100, 5]] as const) {
+    it(`holds with delivery jitter up to the allowance (R=${rate}, B=${burst})`, () => {
+      const random = prng(rate * 7 + burst)
+      const limits = { ratePerSec: rate, burst }
+      const lateness = validityMillis(limits) + 5 + jitterAllowanceMillis(limits)
+      const capacity = capacityFor(limits, lateness)
+      let tat = 0
+      let now = 0
+      const arrivals: Array<number> = []
+      while (now < 60_000) {
+        now += random() < 0.02 ? random() * 3000 : random() * 20
+        const r = reserve({ tat, nowMs: now, ratePerSec: rate, capacity, count: 1 + Math.floor(random() * 8), horizonMillis: 1000 })
+        tat = r.tat
+        // Worst case for the window: some requests as early as allowed, others as late.
+        for (const slot of r.slots) arrivals.push(slot + (random() < 0.5 ? 0 : lateness))
+      }
+      expect(maxInClosedWindow(arrivals, 1000)).toBeLessThanOrEqual(rate + burst)
+    })
+  }
 })
 
 describe("mergeLimits", () => {
