@@ -109,7 +109,9 @@ export const parseCrawlDelay = (robotsTxt: string, token: string): number | null
     // CRLF is one line end; a lone CR or LF is one too.
     lineStart = text.charCodeAt(lineEnd) === 13 && text.charCodeAt(lineEnd + 1) === 10 ? lineEnd + 2 : lineEnd + 1
   }
-  const longest = Number.isNaN(tokenDelay) ? starDelay : tokenDelay
+  // Asked as "*", the token's groups are the star groups, which also hold the lines before any
+  // User-agent line.
+  const longest = Number.isNaN(tokenDelay) || wanted === "*" ? starDelay : tokenDelay
   return longest > 0 ? longest : null
 }
 
