@@ -15,7 +15,8 @@ const timingSensitive = [
   "test/http/GatewayHardening.it.test.ts",
   "test/pipeline/HostilePage.it.test.ts",
   "test/pipeline/PracticeDiscovery.it.test.ts",
-  "test/actors/ConsumerActor.it.test.ts"
+  "test/actors/ConsumerActor.it.test.ts",
+  "test/queue/Schedules.it.test.ts"
 ]
 const globalSetup = ["test/support/NatsServerSetup.ts", "test/support/DatabaseSetup.ts"]
 

@@ -10,11 +10,15 @@ import { rowCounts, startRig } from "../test/support/IngestRig.ts"
  *
  * The bound: every request to the one simulator host holds a permit of that host's adaptive limit
  * for at least L, and the limit never exceeds RACE_FETCH_MAX (cap, 16) in the whole process, so
- * at most cap / L requests per second complete. Race pages are R of every R + 2 requests (each
- * job also fetches its event page and entry list), so
- *     bound (races/s) = cap / L * R / (R + 2).
- * The limit starts at RACE_FETCH_START (8) and grows by one per round of fast answers, so a run
- * spends its first ~cap - start round trips below the cap; that ramp is part of the measured time.
+ * at most cap / L requests per second complete. Race pages are K * R of the run's N requests (each
+ * job also fetches its event page, its entry list and the standings pages its event page links),
+ * so
+ *     bound (races/s) = cap / L * K * R / N.
+ * The limit starts at RACE_FETCH_START (8) and, in slow start, grows by one per fast answer, so it
+ * reaches the cap within the first round trip of race pages. Two round trips come before any race
+ * page can be asked for (the track's robots.txt, then the event page that lists the races), and
+ * every answer is read, and race pages parsed, on the worker's one thread: the profile of requests
+ * in flight per quarter second printed below shows where a run sits below the cap.
  * A warm-up event is ingested first by another worker process (not timed): a brand-new throttle
  * bucket starts one second in debt, a once-per-deployment cost that is not the pipeline's speed.
  * The timed worker is then a fresh process (its limit back at the start value).
@@ -22,8 +26,9 @@ import { rowCounts, startRig } from "../test/support/IngestRig.ts"
  * Parsing runs on the worker's one JavaScript thread, between the network waits, so the bench also
  * prints what parsing one race page costs there: it bounds races/s too (1000 / ms per page).
  *
- * Then the same K events again, unchanged: every page should answer 304 (no body), so the figures
- * are the 304 share and the bytes transferred next to the first run.
+ * Then the same K events again, unchanged: each job asks for its event page alone, which answers
+ * 304 (no body), so the figures are the requests, the 304 share and the bytes transferred next to
+ * the first run.
  */
 
 const events = Number(process.env["BENCH_EVENTS"] ?? 5)
@@ -52,10 +57,13 @@ const run = async (eventIds: ReadonlyArray<string>) => {
   // When the simulator saw the first request arrive and the last one end.
   let firstArrival: number | null = null
   let lastBusy = 0
+  // In-flight samples per quarter second: where the run spends its time below the cap.
+  const profile: Array<Array<number>> = []
   const watch = setInterval(() => {
     const stats = rig.sim.stats()
     if (firstArrival === null && stats.total > 0) firstArrival = performance.now()
     if (stats.inFlight > 0) lastBusy = performance.now()
+    ;(profile[Math.floor((performance.now() - started) / 250)] ??= []).push(stats.inFlight)
   }, 5)
   const started = performance.now()
   const commands = await Promise.all(
@@ -72,7 +80,10 @@ const run = async (eventIds: ReadonlyArray<string>) => {
   for (const status of statuses) {
     if (status.status !== "completed") throw new Error(`job ${status.job_id} ended ${status.status}: ${status.error_message}`)
   }
-  return { seconds, phases, stats: rig.sim.stats(), statuses }
+  const inFlight = Array.from(profile, (samples) =>
+    samples === undefined ? 0 : samples.reduce((sum, n) => sum + n, 0) / samples.length
+  )
+  return { seconds, phases, stats: rig.sim.stats(), statuses, inFlight }
 }
 
 /** Milliseconds to parse one of the served race pages, after a warm-up, on this thread. */
@@ -101,7 +112,7 @@ try {
   const requests = first.stats.total
   const racesPerSecond = racePages / first.seconds
   const requestBound = cap / (latencyMs / 1000)
-  const raceBound = requestBound * races / (races + 2)
+  const raceBound = requestBound * racePages / requests
   const busy = (requests * latencyMs) / 1000 / first.seconds
   const parseMs = await parseCost()
   const fmt = (n: number, digits = 1) => n.toFixed(digits)
@@ -119,13 +130,14 @@ try {
       ` and ${fmt(first.phases.afterLastAnswer, 2)} s after the last answer (last parses, writes, status)`
   )
   console.log(
-    `  bound: cap / L * R / (R + 2) = ${cap} / ${latencyMs / 1000} s * ${races}/${races + 2} = ${fmt(raceBound)} races/s` +
+    `  bound: cap / L * K * R / N = ${cap} / ${latencyMs / 1000} s * ${racePages}/${requests} = ${fmt(raceBound)} races/s` +
       ` -> ratio ${fmt(racesPerSecond / raceBound, 2)}`
   )
   console.log(
     `  simulator saw: peak ${first.stats.peakConcurrency} in flight, mean ${fmt(busy)} (requests x L / elapsed),` +
       ` ${first.stats.bytesSent} bytes sent`
   )
+  console.log(`  mean in flight per 0.25 s: ${first.inFlight.map((n) => n.toFixed(0)).join(" ")}`)
   console.log(
     `  parsing one race page here: ${fmt(parseMs, 2)} ms on one thread -> at most ${fmt(1000 / parseMs)} races/s` +
       ` from parsing alone, in the same thread as the network I/O`
@@ -133,7 +145,8 @@ try {
   const notModified = again.stats.notModified
   console.log(
     `  re-ingest unchanged: ${fmt(again.seconds, 2)} s, ${notModified}/${again.stats.total} requests answered 304,` +
-      ` ${again.stats.bytesSent} bytes vs ${first.stats.bytesSent} (${fmt((100 * again.stats.bytesSent) / first.stats.bytesSent, 2)} %)`
+      ` ${again.stats.bytesSent} bytes vs ${first.stats.bytesSent} (${fmt((100 * again.stats.bytesSent) / first.stats.bytesSent, 2)} %),` +
+      ` ${again.stats.total} requests vs ${requests}`
   )
 } finally {
   await rig.close()

@@ -5,6 +5,7 @@ import { WorkerSettings } from "./actors/WorkerSettings.ts"
 import { NatsClient } from "./broker/NatsClient.ts"
 import * as Database from "./db/Database.ts"
 import { EventReader } from "./db/EventReader.ts"
+import { FollowedTrackRepository } from "./db/FollowedTrackRepository.ts"
 import { QueueGauges } from "./http/GatewayMetrics.ts"
 import { GatewayServer } from "./http/GatewayServer.ts"
 import { NatsLink } from "./http/NatsLink.ts"
@@ -12,15 +13,15 @@ import { Readiness } from "./http/Readiness.ts"
 import { JobCommands } from "./jobs/JobCommands.ts"
 import { MetricsServer } from "./observability/MetricsServer.ts"
 import { DeadLetter } from "./queue/DeadLetter.ts"
-import { DeadLetterQueue } from "./queue/DeadLetterQueue.ts"
 import { IngestStreams } from "./queue/IngestStreams.ts"
 import { JetStreamJobQueue } from "./queue/JetStreamJobQueue.ts"
-import { JobListing } from "./queue/JobListing.ts"
 import { JobStatusStore } from "./queue/JobStatusStore.ts"
 import { QueuePosition } from "./queue/QueuePosition.ts"
+import { ScheduleDefaults } from "./queue/ScheduleDefaults.ts"
+import { ScheduleRelay } from "./queue/ScheduleRelay.ts"
+import { ScheduleStore } from "./queue/ScheduleStore.ts"
 import { StatusBackfill } from "./queue/StatusBackfill.ts"
 import { Topology } from "./queue/Topology.ts"
-import { IngestStreamsInForce } from "./queue/TopologyInForce.ts"
 import { KillSwitch } from "./throttle/KillSwitch.ts"
 import { ThrottleBucket } from "./throttle/ThrottleBucket.ts"
 
@@ -40,45 +41,34 @@ export const StreamsLive = (role: string) =>
   )
 
 /**
- * A worker process: the actor pool running `handlers`, the dead-letter watch, the keeper and,
- * when METRICS_PORT is set, its /metrics endpoint.
+ * A worker process: the actor pool running `handlers`, the dead-letter watch, the schedule relay
+ * (and the default schedules, reconciled at start) and, when METRICS_PORT is set, its /metrics
+ * endpoint. No status backfill: gateways run it (statuses are read through them), and a worker
+ * writes the status of a delivery that has none before it runs it (JobClaim).
  * `streams` as for GatewayLive: one layer value shared by a worker and a gateway in one process.
  */
 export const WorkerLive = <E, R>(
   handlers: Layer.Layer<JobHandlers, E, R>,
   streams: ReturnType<typeof StreamsLive> = StreamsLive("worker")
 ) =>
-  Layer.mergeAll(WorkerPool.layer, DeadLetter.watch, StatusBackfill.run).pipe(
+  Layer.mergeAll(WorkerPool.layer, DeadLetter.watch, ScheduleRelay.run, ScheduleDefaults).pipe(
     // The metrics endpoint is up before the pool takes its first job.
     Layer.provide(Layer.mergeAll(
       DeadLetter.layer,
-      StatusBackfill.layer,
       WorkerSettings.layer,
-      JobCommands.layer,
       handlers,
-      MetricsServer.layer
+      MetricsServer.layer,
+      ScheduleRelay.layer,
+      ScheduleStore.layer
     )),
+    Layer.provide(JetStreamJobQueue.layer),
+    Layer.provide(Layer.mergeAll(QueuePosition.layer, JobCommands.layer)),
     Layer.provide(streams)
   )
 
-/**
- * An operator command (the CLI): the queue, the listings and the dead letters, bound to the
- * topology the server holds (it never reconfigures it, see TopologyInForce.ts). Short-lived, so no
- * status keeper runs.
- */
-export const OperatorLive = DeadLetterQueue.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(JetStreamJobQueue.layer, JobCommands.layer)),
-  Layer.provideMerge(Layer.mergeAll(QueuePosition.layer, JobListing.layer)),
-  Layer.provideMerge(JobStatusStore.layer),
-  Layer.provideMerge(IngestStreamsInForce),
-  Layer.provideMerge(NatsClient.layer("cli"))
-)
-
-/** The global kill switch on its own connection, for `pause` / `resume`. */
-export const KillSwitchLive = KillSwitch.layer.pipe(
-  Layer.provideMerge(ThrottleBucket.layer),
-  Layer.provideMerge(NatsClient.layer("cli"))
-)
+// The operator commands' layers (OperatorLive, KillSwitchLive) are wired in
+// src/cli/OperatorLayers.ts: importing this module loads every service of the gateway and the
+// worker (HTTP API, Postgres, the actors), which `liverc-ingest status <id>` would pay at each start.
 
 /**
  * A gateway process: the HTTP server over the queue, the kill switch, Postgres (read-only: the
@@ -95,7 +85,9 @@ export const GatewayLive = (streams: ReturnType<typeof StreamsLive> = StreamsLiv
       QueueGauges.layer,
       Readiness.layer,
       KillSwitch.layer,
-      EventReader.layer
+      EventReader.layer,
+      ScheduleStore.layer,
+      FollowedTrackRepository.layer
     )),
     Layer.provide(Layer.mergeAll(
       QueuePosition.layer,

@@ -3,6 +3,7 @@ import { type Command, commandSubject, decodeCommandJson, JobId } from "../jobs/
 import { JobCommands } from "../jobs/JobCommands.ts"
 import { ownsMessage } from "../jobs/JobStatus.ts"
 import { toFailed } from "../jobs/JobTransitions.ts"
+import { effectiveCommand } from "../jobs/JobUpgrade.ts"
 import { recordDelivery, recordJob } from "../observability/WorkerMetrics.ts"
 import { DeadLetter } from "../queue/DeadLetter.ts"
 import type { Delivery } from "../queue/Delivery.ts"
@@ -34,6 +35,9 @@ import { retryDelayMillis, WorkerSettings } from "./WorkerSettings.ts"
  * poison carrying a live job's id changes nothing of that job. A well-formed command that breaks
  * a rule of JobCommands (a practice range too long, say) fails terminally with that rule's code
  * without running. A redelivery of a job already running here is adopted, never run twice.
+ *
+ * What runs is the command raised to its status's params: a gateway may have upgraded the live job
+ * (a deeper depth, force; JobUpgrade) while it was queued or running.
  */
 
 export type { StopReason } from "./Settlement.ts"
@@ -117,13 +121,32 @@ export const makeConsumerActor = Effect.gen(function*() {
       }
       const work: Effect.Effect<JobResult, JobFailure> = Option.isSome(refusal)
         ? Effect.fail(refusal.value)
-        : Effect.scoped(handlers.run(job.command, context))
+        : runUpgraded(job, context)
       const handler = yield* Effect.forkChild(work)
       job.fiber = handler
       if (job.stopReason !== undefined) handler.interruptUnsafe()
       const exit = yield* Fiber.await(handler).pipe(Effect.ensuring(progress.flush))
       const stopped = job.stopReason !== undefined && Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)
       return stopped ? { _tag: "Stopped", reason: job.stopReason! } satisfies Outcome : { _tag: "Finished", exit } satisfies Outcome
+    })
+
+  /**
+   * The handler, then again for as long as the job was raised meanwhile (a deeper depth or force
+   * asked for while it ran, JobUpgrade): the job completes only having done what its status asks.
+   * A status that cannot be read here is left to the completion write, which checks again.
+   */
+  const runUpgraded = (job: RunningJob, context: JobContext) =>
+    Effect.gen(function*() {
+      while (true) {
+        const result = yield* Effect.scoped(handlers.run(job.command, context))
+        const read = yield* store.get(job.jobId).pipe(Effect.option)
+        const raised = Option.isSome(read) && Option.isSome(read.value)
+          ? effectiveCommand(job.command, read.value.value.status.params)
+          : job.command
+        if (raised === job.command) return result
+        yield* Effect.logInfo(`job ${job.jobId} was upgraded while it ran; running it again as asked`)
+        job.command = raised
+      }
     })
 
   const runCommand = (command: Command, delivery: Delivery, refusal: Option.Option<TerminalJobError>) =>
@@ -142,7 +165,8 @@ export const makeConsumerActor = Effect.gen(function*() {
       yield* Effect.logDebug("job started")
       const job: RunningJob = {
         jobId: command.job_id,
-        command,
+        // Upgraded while it was queued: run what the status asks for.
+        command: effectiveCommand(command, claimed.status.status.params),
         delivery,
         latest: claimed.status,
         startedAt,

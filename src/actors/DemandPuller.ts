@@ -20,6 +20,11 @@ import { type Delivery, toDelivery } from "../queue/Delivery.ts"
 
 export interface DemandPullerOptions {
   readonly nc: NatsConnection
+  /**
+   * How pull requests and the deliveries' acks leave (JetStreamRequests.publishLater: with the
+   * other messages of the same turn, in one write); a plain publish when not given.
+   */
+  readonly send?: (subject: string, payload: string | Uint8Array, reply?: string) => void
   readonly stream: string
   readonly consumer: string
   readonly capacity: number
@@ -41,6 +46,9 @@ const PENDING_MESSAGES = "Nats-Pending-Messages"
 export const makeDemandPuller = (options: DemandPullerOptions): Effect.Effect<DemandPuller, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { capacity, nc } = options
+    const send = options.send ??
+      ((subject: string, payload: string | Uint8Array, reply?: string) =>
+        nc.publish(subject, payload, reply === undefined ? undefined : { reply }))
     const expiresMillis = options.expiresMillis ?? 20_000
     const heartbeatMillis = options.heartbeatMillis ?? 2_000
     const nextSubject = `$JS.API.CONSUMER.MSG.NEXT.${options.stream}.${options.consumer}`
@@ -66,10 +74,10 @@ export const makeDemandPuller = (options: DemandPullerOptions): Effect.Effect<De
       if (want <= 0 || (want < minBatch && outstanding + buffered > 0)) return
       if (outstanding === 0) lastHeard = Date.now()
       outstanding += want
-      nc.publish(
+      send(
         nextSubject,
         JSON.stringify({ batch: want, expires: expiresMillis * 1_000_000, idle_heartbeat: heartbeatMillis * 1_000_000 }),
-        { reply: inbox }
+        inbox
       )
     }
     // Actors finishing in the same tick share one pull request.
@@ -93,7 +101,7 @@ export const makeDemandPuller = (options: DemandPullerOptions): Effect.Effect<De
         else setTimeout(topUp, heartbeatMillis).unref()
         return
       }
-      const delivery = toDelivery(nc, msg)
+      const delivery = toDelivery(send, msg)
       if (delivery === undefined) return
       outstanding = Math.max(0, outstanding - 1)
       if (stopped) {

@@ -2,6 +2,7 @@ import { Effect, Option } from "effect"
 import type { JetStreamFailure } from "../broker/JetStreamFailure.ts"
 import { isTerminal, type JobStatus } from "../jobs/JobStatus.ts"
 import { toCancelled, toCompleted, toFailed, toRequeued, toRetrying } from "../jobs/JobTransitions.ts"
+import { covers } from "../jobs/JobUpgrade.ts"
 import type { JobOutcome } from "../observability/WorkerMetrics.ts"
 import type { DeadLetter } from "../queue/DeadLetter.ts"
 import type { Delivery } from "../queue/Delivery.ts"
@@ -33,6 +34,14 @@ export const makeJobSettler = (store: JobStatusStore["Service"], deadLetter: Dea
       `job ${job.jobId} delivery ${job.delivery.deliveryCount} was superseded by a later delivery; letting go`
     ).pipe(Effect.as("superseded" as const))
 
+  /** Runs again at once, on its next delivery, as its raised status asks. */
+  const upgradedMeanwhile = (job: RunningJob): Effect.Effect<JobOutcome, StatusStoreFailure> =>
+    transition(store, job, (s) => toRequeued(s, now())).pipe(
+      Effect.andThen(Effect.sync(() => job.delivery.nak())),
+      Effect.andThen(Effect.logInfo(`job ${job.jobId} was upgraded as it completed; handed back to run as asked`)),
+      Effect.as("requeued" as const)
+    )
+
   /** The write was refused because a later delivery holds the job: nothing here is ours to settle. */
   const superseded = (job: RunningJob, result: Option.Option<Modified>) =>
     Option.isSome(result) && !result.value.changed && !isTerminal(result.value.status.status) &&
@@ -43,10 +52,18 @@ export const makeJobSettler = (store: JobStatusStore["Service"], deadLetter: Dea
       const { delivery, jobId } = job
       switch (settlement._tag) {
         case "Complete": {
-          const result = yield* transition(store, job, (s) => toCompleted(s, settlement.result, now()))
+          // Upgraded between the handler's last look and this write: not done yet.
+          const result = yield* transition(
+            store,
+            job,
+            (s) => covers(job.command, s.params) ? toCompleted(s, settlement.result, now()) : undefined
+          )
           if (superseded(job, result)) return yield* letGo(job)
           if (Option.isSome(result) && !result.value.changed && result.value.status.status === "cancelled") {
             return yield* cancelledMeanwhile(job)
+          }
+          if (Option.isSome(result) && !result.value.changed && !isTerminal(result.value.status.status)) {
+            return yield* upgradedMeanwhile(job)
           }
           delivery.ack()
           return "completed" as const

@@ -10,7 +10,8 @@ import type { StopReason } from "./Settlement.ts"
 /** A job an actor of this process runs: what the heartbeat, a cancel and the settler act on. */
 export interface RunningJob {
   readonly jobId: string
-  readonly command: Command
+  /** What runs: the delivery's command, raised to what its status asks for (JobUpgrade). */
+  command: Command
   /** The newest delivery of the job's message this process holds (see RunningJobs.adopt). */
   delivery: Delivery
   /** The status as this actor last wrote or read it: the first CAS of a transition starts here. */

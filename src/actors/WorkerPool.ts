@@ -49,6 +49,7 @@ export const WorkerPool = {
 
     const puller = yield* makeDemandPuller({
       nc: nats.nc,
+      send: nats.requests.publishLater,
       stream: topology.ingest.name,
       consumer: topology.workers.durable_name,
       capacity: settings.concurrency

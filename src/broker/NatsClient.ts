@@ -8,6 +8,7 @@ import {
 } from "@nats-io/transport-node"
 import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { scrubUrlCredentials, withoutCredentials } from "../config/UrlCredentials.ts"
+import { type JetStreamRequests, makeJetStreamRequests } from "./JetStreamRequests.ts"
 import { isCurrentServer, NatsServerTooOld } from "./ServerVersion.ts"
 import { readFileSync } from "node:fs"
 import { hostname } from "node:os"
@@ -58,6 +59,8 @@ export interface NatsClientShape {
   readonly js: JetStreamClient
   readonly jsm: JetStreamManager
   readonly kvm: Kvm
+  /** The lean path for the calls every job makes (see JetStreamRequests.ts). */
+  readonly requests: JetStreamRequests
 }
 
 const connectionOptions = (config: NatsConfig, role: string): NodeConnectionOptions => {
@@ -104,9 +107,10 @@ export class NatsClient extends Context.Service<NatsClient, NatsClientShape>()("
           catch: (error) => new NatsUnavailable({ reason: error instanceof Error ? error.message : String(error) })
         }).pipe(Effect.map((jsm) => {
           const js = jetstream(nc)
-          return NatsClient.of({ nc, js, jsm, kvm: new Kvm(js) })
+          return NatsClient.of({ nc, js, jsm, kvm: new Kvm(js), requests: makeJetStreamRequests(nc) })
         }))
-      )
+      ),
+      Effect.tap((client) => Effect.addFinalizer(() => Effect.sync(() => client.requests.close())))
     )
 
   static readonly layer = (role: string) =>

@@ -29,6 +29,7 @@ export type StreamSpec = Pick<
   | "deny_delete"
   | "deny_purge"
   | "allow_msg_ttl"
+  | "allow_msg_schedules"
   | "metadata"
 >
 
@@ -45,7 +46,7 @@ export type ConsumerSpec = Required<
     | "max_ack_pending"
     | "max_waiting"
   >
->
+> & Partial<Pick<ConsumerConfig, "filter_subject">>
 
 export const DEFAULT_REPLICAS = 1
 

@@ -15,6 +15,7 @@ import { WriteRetryConfig } from "../pipeline/JobFailures.ts"
 import { practiceDiscoveryConfigFields } from "../pipeline/PracticeDiscovery.ts"
 import { practiceNegativeCacheConfigFields } from "../pipeline/PracticeNegativeCache.ts"
 import { trackSyncConfigFields } from "../pipeline/TrackSync.ts"
+import { scheduleConfigFields } from "../queue/ScheduleConfig.ts"
 import { topologyConfigFields } from "../queue/Topology.ts"
 import { adaptiveConcurrencyConfigFields } from "../throttle/AdaptiveConcurrency.ts"
 import { throttleConfigFields } from "../throttle/ThrottleConfig.ts"
@@ -48,6 +49,7 @@ export const workerSettings: ReadonlyArray<SettingGroup> = [
   workerSettingsConfigFields,
   metricsServerConfigFields,
   commandRulesConfigFields,
+  scheduleConfigFields,
   ...pipeline
 ]
 
@@ -56,6 +58,7 @@ export const gatewaySettings: ReadonlyArray<SettingGroup> = [
   topologyConfigFields,
   gatewayConfigFields,
   commandRulesConfigFields,
+  scheduleConfigFields,
   databaseConfigFields
 ]
 

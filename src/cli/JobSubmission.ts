@@ -54,19 +54,21 @@ export const submitJob = (request: CommandRequest, wait: boolean) =>
 const publishJob = (command: Command, wait: boolean) =>
   withQueue(Effect.gen(function*() {
     const queue = yield* JobQueue
-    const { deduplicated, job } = yield* queue.enqueue(command).pipe(
+    const { deduplicated, job, upgraded } = yield* queue.enqueue(command).pipe(
       Effect.catchTags({ QueueFull: unreachable, QueueUnavailable: unreachable })
     )
     const interactive = isInteractive()
     if (interactive) {
       yield* writeOut(
-        deduplicated
+        upgraded
+          ? `${commandSubject(command)} already has a live job: ${job.job_id} (${job.status}); raised it to do what was asked\n`
+          : deduplicated
           ? `${commandSubject(command)} already has a live job: ${job.job_id} (${job.status}); nothing new was queued\n`
           : `queued ${job.job_id} on ${commandSubject(command)}\n`
       )
     }
     if (!wait) {
-      yield* interactive ? printJson(job) : printJsonLine({ deduplicated, job })
+      yield* interactive ? printJson(job) : printJsonLine({ deduplicated, upgraded, job })
       return
     }
     yield* concludeJob(yield* followJob(job, deduplicated))

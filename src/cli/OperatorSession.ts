@@ -3,7 +3,7 @@ import { NatsConfig, natsConfigFields } from "../broker/NatsClient.ts"
 import { checkConfig, type InvalidConfiguration, type SettingGroup } from "../config/ConfigCheck.ts"
 import { scrubUrlCredentials, withoutCredentials } from "../config/UrlCredentials.ts"
 import { millisConfig } from "../config/DurationConfig.ts"
-import { KillSwitchLive, OperatorLive } from "../layers.ts"
+import { KillSwitchLive, OperatorLive } from "./OperatorLayers.ts"
 import { topologyConfigFields } from "../queue/Topology.ts"
 import { QueueUnreachable } from "../terminal/ExitCodes.ts"
 

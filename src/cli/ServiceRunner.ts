@@ -1,3 +1,4 @@
+import { flushCompileCache } from "node:module"
 import { Deferred, Effect, Layer, Option } from "effect"
 import { explainStartFailure, type ServiceStartFailed } from "./StartFailure.ts"
 
@@ -35,6 +36,9 @@ export const runService = <E, R>(service: Layer.Layer<never, E, R>): Effect.Effe
     yield* Effect.scoped(Layer.build(service).pipe(
       Effect.andThen(Effect.sync(() => {
         running = true
+        // Everything the service loads at start is loaded now. Node writes its compile cache
+        // (bin/liverc-ingest.js) only at a clean exit, which a killed service never reaches.
+        flushCompileCache()
       })),
       Effect.andThen(Deferred.await(stop))
     ))

@@ -56,7 +56,9 @@ const showEvent = Command.make(
       Effect.catchTags({ PersistenceError: unreadable, SqlError: unreadable, ConfigError: unreadable }),
       Effect.withSpan("ShowCommand.event")
     )
-).pipe(Command.withDescription("Print a stored event with its races as JSON"))
+).pipe(Command.withDescription(
+  "Print a stored event as JSON: its races and its standings (multiMainResults, rankings, points, overallRanking)"
+))
 
 /** `liverc-ingest show race <id>` / `show event <id>`: what is stored, read from DATABASE_URL. */
 export const showCommand = Command.make("show").pipe(

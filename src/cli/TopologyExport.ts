@@ -22,11 +22,13 @@ export const topologyFiles = (topology: TopologySpec = makeTopology(defaultTopol
     topology.ingest,
     topology.dlq,
     topology.jobsBucket,
+    topology.schedules,
     throttleBucketSpec(1),
     defaultPracticeNegativeBucket()
   ]
   return {
     ...Object.fromEntries(streams.map((stream) => [`streams/${stream.name}.json`, json(stream)])),
-    [`consumers/${topology.workers.durable_name}.json`]: json(topology.workers)
+    [`consumers/${topology.workers.durable_name}.json`]: json(topology.workers),
+    [`consumers/${topology.scheduleRelay.durable_name}.json`]: json(topology.scheduleRelay)
   }
 }

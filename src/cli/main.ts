@@ -1,47 +1,25 @@
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
-import { Command } from "effect/cli"
-import { LoggingLive } from "../observability/Logging.ts"
-import { withUsageExitCode } from "../terminal/ExitCodes.ts"
-import { cancelCommand } from "./CancelCommand.ts"
-import { demoCommand } from "./DemoCommand.ts"
-import { discoverCommand } from "./DiscoverCommand.ts"
-import { dlqCommand } from "./DlqCommand.ts"
-import { gatewayCommand } from "./GatewayCommand.ts"
-import { ingestCommand } from "./IngestCommand.ts"
-import { jobsCommand } from "./JobsCommand.ts"
-import { pauseCommand, resumeCommand } from "./KillSwitchCommand.ts"
-import { parseCommand } from "./ParseCommand.ts"
-import { showCommand } from "./ShowCommand.ts"
-import { simCommand } from "./SimCommand.ts"
-import { startCommand } from "./StartCommand.ts"
-import { statusCommand } from "./StatusCommand.ts"
-import { syncCommand } from "./SyncCommand.ts"
-import { workerCommand } from "./WorkerCommand.ts"
+import { commandTable, routeOf } from "./CommandTable.ts"
+import { runWithServiceHeap } from "./ServiceHeap.ts"
+import { canColor, topLevelHelp, versionLine } from "./TopLevelHelp.ts"
 
-Command.make("liverc-ingest").pipe(
-  Command.withDescription("Ingest LiveRC results into Postgres"),
-  Command.withSubcommands([
-    parseCommand,
-    showCommand,
-    // Long-running commands log JSON lines at LOG_LEVEL; operator commands keep Effect's default.
-    simCommand.pipe(Command.provide(LoggingLive)),
-    workerCommand.pipe(Command.provide(LoggingLive)),
-    gatewayCommand.pipe(Command.provide(LoggingLive)),
-    startCommand.pipe(Command.provide(LoggingLive)),
-    demoCommand,
-    ingestCommand,
-    syncCommand,
-    discoverCommand,
-    statusCommand,
-    jobsCommand,
-    cancelCommand,
-    dlqCommand,
-    pauseCommand,
-    resumeCommand
-  ]),
-  Command.run({ version: "0.1.0" }),
-  withUsageExitCode,
-  Effect.provide(NodeServices.layer),
-  NodeRuntime.runMain
-)
+/**
+ * `liverc-ingest`: the top-level help and the version straight from the command table; any other
+ * line through effect/cli with the one command it names (CommandTable.ts). Operators run the CLI
+ * many times a minute, and loading every command at start made each run pay for all of them.
+ */
+const route = routeOf(process.argv.slice(2))
+const colors = () => canColor(process.env, process.stdout.isTTY === true)
+switch (route._tag) {
+  case "Help":
+    process.stdout.write(`${topLevelHelp(commandTable, colors())}\n`)
+    break
+  case "Version":
+    process.stdout.write(`${versionLine(colors())}\n`)
+    break
+  case "Run": {
+    if (route.commands.length === 1 && route.commands[0]!.longRunning === true) runWithServiceHeap()
+    const { runCommands } = await import("./CommandRunner.ts")
+    await runCommands(route.commands)
+    break
+  }
+}

@@ -1,7 +1,11 @@
 import type { IngestDepth, LiveRcId, TrackSlug } from "../liverc/LiveRcIds.ts"
 import type { EntryList } from "../liverc/models/EntryList.ts"
 import type { EventPage, EventRace } from "../liverc/models/EventPage.ts"
+import type { MultiMainResult } from "../liverc/models/MultiMainResult.ts"
+import type { OverallRanking } from "../liverc/models/OverallRanking.ts"
+import type { QualPoints } from "../liverc/models/QualPoints.ts"
 import type { RaceResult, RaceResultRow } from "../liverc/models/RaceResult.ts"
+import type { RoundRanking } from "../liverc/models/RoundRanking.ts"
 
 /**
  * Everything one ingest of an event wants stored, assembled by the pipeline after all network I/O
@@ -28,6 +32,26 @@ export interface SnapshotValidator {
   readonly notModified?: boolean | undefined
 }
 
+/** A standings page fetched and parsed in this ingest, under the id the event page links it by. */
+export interface SnapshotPage<A> {
+  readonly id: LiveRcId
+  readonly page: A
+}
+
+/**
+ * The event's standings pages read in this ingest. A linked page that is absent here (unchanged,
+ * not fetched, or failed) keeps what is stored; a stored page the event page no longer links is
+ * removed whenever the event page itself is written.
+ */
+export interface SnapshotStandings {
+  readonly multiMains: ReadonlyArray<SnapshotPage<MultiMainResult>>
+  readonly roundRankings: ReadonlyArray<SnapshotPage<RoundRanking>>
+  readonly points: ReadonlyArray<SnapshotPage<QualPoints>>
+  readonly overallRanking: SnapshotPage<OverallRanking> | null
+  /** Whether a page failed in a way a later try may fix; absent: no page was tried, keep the flag. */
+  readonly retry?: boolean | undefined
+}
+
 export interface EventSnapshot {
   readonly trackSlug: TrackSlug
   readonly eventId: LiveRcId
@@ -37,6 +61,10 @@ export interface EventSnapshot {
   /** The event's entry list; null or absent keeps the stored entries. */
   readonly entryList?: EntryList | null | undefined
   readonly races: ReadonlyArray<SnapshotRace>
+  /** Absent keeps every stored standings page. */
+  readonly standings?: SnapshotStandings | undefined
+  /** What identifies `event`'s content (EventPageHash); stored with it. */
+  readonly pageHash?: string | null | undefined
   /** ETag / Last-Modified of the pages this snapshot came from, stored in the same transaction. */
   readonly validators: ReadonlyArray<SnapshotValidator>
 }
@@ -103,6 +131,20 @@ export const snapshotProblem = (snapshot: EventSnapshot): string | undefined => 
   for (const race of snapshot.event?.races ?? []) {
     if (listed.has(race.raceId)) return `the event page lists race ${race.raceId} twice`
     listed.add(race.raceId)
+  }
+  const standings = snapshot.standings
+  if (standings !== undefined) {
+    for (const [kind, pages] of [
+      ["multi-main", standings.multiMains],
+      ["round ranking", standings.roundRankings],
+      ["points", standings.points]
+    ] as const) {
+      const ids = new Set<string>()
+      for (const { id } of pages) {
+        if (ids.has(id)) return `${kind} page ${id} appears twice`
+        ids.add(id)
+      }
+    }
   }
   return undefined
 }

@@ -1,23 +1,42 @@
 import { Context, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import type { IngestDepth } from "../liverc/LiveRcIds.ts"
 import type { EventRace } from "../liverc/models/EventPage.ts"
 import type { RaceResult } from "../liverc/models/RaceResult.ts"
 import { eventLockKey, lockForTransaction } from "./AdvisoryLock.ts"
-import { entryKeys, type EventSnapshot, resultRowKeys, snapshotProblem, type WriteCounts } from "./EventSnapshot.ts"
+import { countEvent } from "./EventCounts.ts"
+import {
+  entryKeys,
+  type EventSnapshot,
+  resultRowKeys,
+  type SnapshotValidator,
+  snapshotProblem,
+  type WriteCounts
+} from "./EventSnapshot.ts"
 import { invalidSnapshot, type PersistenceError, withPersistenceErrors } from "./PersistenceError.ts"
 import { boolArray, float8Array, int4Array, int8Array, textArray } from "./SqlArrays.ts"
+import { writeStandings } from "./StandingsWriter.ts"
 import { ensureTrack } from "./TrackRow.ts"
 
 /**
  * Stores one event snapshot in a single short transaction: the event's advisory lock is taken
- * inside it, then event, races, drivers, results, entries, (at `laps_full`) laps and the page
- * validators are upserted in bulk, and the event's depth is raised last. Either all of it commits
+ * inside it, then event, races, drivers, results, entries, (at `laps_full`) laps, the standings
+ * pages (StandingsWriter) and the page validators are upserted in bulk, and the event's depth is
+ * raised last. Either all of it commits
  * or none of it does, so a failed or interrupted write leaves nothing half-written and a reader
  * never sees a race with half its laps. Re-writing the same snapshot changes no row and keeps
  * every id; rows that vanished upstream (a race, a result row, a lap) are removed.
  */
 export class EventWriter extends Context.Service<EventWriter, {
   readonly write: (snapshot: EventSnapshot) => Effect.Effect<WriteCounts, PersistenceError>
+  /**
+   * Only the validators, for pages whose data is stored and unchanged (a refresh that found the
+   * event page the same under a new ETag): nothing else is touched.
+   */
+  readonly recordValidators: (
+    depth: IngestDepth,
+    validators: ReadonlyArray<SnapshotValidator>
+  ) => Effect.Effect<void, PersistenceError>
 }>()("liverc-ingest/db/EventWriter") {
   static readonly layer = Layer.effect(
     EventWriter,
@@ -35,7 +54,13 @@ export class EventWriter extends Context.Service<EventWriter, {
         )
       })
 
-      return EventWriter.of({ write })
+      const recordValidators = (depth: IngestDepth, validators: ReadonlyArray<SnapshotValidator>) =>
+        storeValidators(sql, depth, validators).pipe(
+          withPersistenceErrors("EventWriter.recordValidators"),
+          Effect.withSpan("EventWriter.recordValidators")
+        )
+
+      return EventWriter.of({ write, recordValidators })
     })
   )
 }
@@ -92,7 +117,8 @@ const writeInTransaction = (sql: SqlClient, snapshot: EventSnapshot, races: Read
     if (snapshot.entryList !== undefined && snapshot.entryList !== null) {
       yield* replaceEntries(sql, eventRowId, snapshot.entryList)
     }
-    yield* storeValidators(sql, snapshot)
+    yield* writeStandings(sql, eventRowId, snapshot)
+    yield* storeValidators(sql, snapshot.depth, snapshot.validators)
     yield* sql`
       UPDATE events SET
         ingest_depth = CASE WHEN ingest_depth_rank(${snapshot.depth}) > ingest_depth_rank(ingest_depth)
@@ -115,12 +141,12 @@ const upsertEvent = (sql: SqlClient, snapshot: EventSnapshot, trackId: bigint) =
     const rows = yield* sql<{ id: bigint }>`
       INSERT INTO events (
         source_event_id, track_id, name, date, date_end, entries, drivers, total_race_laps, entry_list_id,
-        multi_mains, points, round_rankings, overall_ranking_id, page_stored_at
+        multi_mains, points, round_rankings, overall_ranking_id, page_hash, page_stored_at
       ) VALUES (
         ${snapshot.eventId}, ${trackId}, ${page.name}, ${page.date}::date, ${page.dateEnd}::date,
         ${page.entries}::int4, ${page.drivers}::int4, ${page.totalRaceLaps}::int4, ${page.entryListId},
         ${JSON.stringify(page.multiMains)}::jsonb, ${JSON.stringify(page.points)}::jsonb,
-        ${JSON.stringify(page.roundRankings)}::jsonb, ${page.overallRankingId}, now()
+        ${JSON.stringify(page.roundRankings)}::jsonb, ${page.overallRankingId}, ${snapshot.pageHash ?? null}, now()
       )
       ON CONFLICT (source_event_id) DO UPDATE SET
         track_id = excluded.track_id,
@@ -135,6 +161,7 @@ const upsertEvent = (sql: SqlClient, snapshot: EventSnapshot, trackId: bigint) =
         points = excluded.points,
         round_rankings = excluded.round_rankings,
         overall_ranking_id = excluded.overall_ranking_id,
+        page_hash = excluded.page_hash,
         page_stored_at = excluded.page_stored_at,
         updated_at = now()
       RETURNING id
@@ -421,16 +448,16 @@ const replaceEntries = (sql: SqlClient, eventRowId: bigint, entryList: NonNullab
     `
   })
 
-const storeValidators = (sql: SqlClient, snapshot: EventSnapshot) => {
-  const byUrl = new Map(snapshot.validators.map((validator) => [validator.url, validator]))
+const storeValidators = (sql: SqlClient, depth: IngestDepth, snapshotValidators: ReadonlyArray<SnapshotValidator>) => {
+  const byUrl = new Map(snapshotValidators.map((validator) => [validator.url, validator]))
   if (byUrl.size === 0) return Effect.void
   const validators = [...byUrl.values()]
   return sql`
     INSERT INTO page_validators (url, etag, last_modified, depth, updated_at)
     SELECT
       u.url, u.etag, u.last_modified,
-      CASE WHEN u.not_modified AND ingest_depth_rank(pv.depth) > ingest_depth_rank(${snapshot.depth})
-        THEN pv.depth ELSE ${snapshot.depth} END,
+      CASE WHEN u.not_modified AND ingest_depth_rank(pv.depth) > ingest_depth_rank(${depth})
+        THEN pv.depth ELSE ${depth} END,
       now()
     FROM unnest(
       ${textArray(validators.map((validator) => validator.url))},
@@ -446,24 +473,3 @@ const storeValidators = (sql: SqlClient, snapshot: EventSnapshot) => {
       updated_at = excluded.updated_at
   `.pipe(Effect.asVoid)
 }
-
-const countEvent = (sql: SqlClient, eventRowId: bigint) =>
-  Effect.map(
-    sql<WriteCounts>`
-      SELECT
-        (SELECT count(*) FROM races WHERE event_id = ${eventRowId})::int4 AS races,
-        (
-          SELECT count(*) FROM race_results rr JOIN races r ON r.id = rr.race_id WHERE r.event_id = ${eventRowId}
-        )::int4 AS results,
-        (
-          SELECT count(DISTINCT coalesce('id:' || rr.source_driver_id, 'name:' || rr.driver_name))
-          FROM race_results rr JOIN races r ON r.id = rr.race_id WHERE r.event_id = ${eventRowId}
-        )::int4 AS drivers,
-        (
-          SELECT count(*) FROM laps l
-          JOIN race_results rr ON rr.id = l.race_result_id JOIN races r ON r.id = rr.race_id
-          WHERE r.event_id = ${eventRowId}
-        )::int4 AS laps
-    `,
-    (rows) => rows[0]!
-  )

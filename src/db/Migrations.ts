@@ -6,6 +6,8 @@ import { lockForTransaction, migrationsLockKey } from "./AdvisoryLock.ts"
 import core from "./migrations/0001_core.ts"
 import practice from "./migrations/0002_practice.ts"
 import trackActivity from "./migrations/0003_track_activity.ts"
+import followedTracks from "./migrations/0004_followed_tracks.ts"
+import eventStandings from "./migrations/0005_event_standings.ts"
 import { fromSqlError, PersistenceError, withPersistenceErrors } from "./PersistenceError.ts"
 
 /**
@@ -18,7 +20,9 @@ import { fromSqlError, PersistenceError, withPersistenceErrors } from "./Persist
 const loader = Migrator.fromRecord({
   "0001_core": core,
   "0002_practice": practice,
-  "0003_track_activity": trackActivity
+  "0003_track_activity": trackActivity,
+  "0004_followed_tracks": followedTracks,
+  "0005_event_standings": eventStandings
 })
 
 // The plain migrator: PgMigrator only adds `pg_dump` schema dumps, which need process services.

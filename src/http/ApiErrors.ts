@@ -90,7 +90,7 @@ export const UnauthorizedWire = Unauthorized.pipe(
   })
 )
 
-const NotFoundCodes = ["NOT_FOUND", "JOB_NOT_FOUND", "EVENT_NOT_STORED"] as const
+const NotFoundCodes = ["NOT_FOUND", "JOB_NOT_FOUND", "EVENT_NOT_STORED", "SCHEDULE_NOT_FOUND"] as const
 
 /** 404: no such route, no such job (or finished longer ago than the status TTL), or an event not stored yet. */
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
@@ -104,9 +104,9 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
 }
 export const NotFoundWire = wire(NotFound, NotFound.status, NotFoundCodes, (code, message) => new NotFound({ code, message }))
 
-const ConflictCodes = ["JOB_ALREADY_FINISHED"] as const
+const ConflictCodes = ["JOB_ALREADY_FINISHED", "TOO_MANY_SCHEDULES"] as const
 
-/** 409: the request cannot apply to the job as it is now (cancelling a finished job). */
+/** 409: the request cannot apply as things are now (cancelling a finished job; a schedule past the limit). */
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
   code: Schema.Literals(ConflictCodes),
   message: Schema.String

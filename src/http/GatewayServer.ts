@@ -1,32 +1,42 @@
 import { createServer, type Server, type ServerOptions } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Duration, Effect, Layer, Option } from "effect"
 import { HttpRouter } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { HttpApiBuilder } from "effect/http-api"
 import { collectProcessMetrics } from "../observability/Metrics.ts"
 import { AdminEndpoints } from "./AdminEndpoints.ts"
+import { DocsRoutes } from "./DocsRoutes.ts"
 import { edgeMiddleware } from "./EdgeMiddleware.ts"
-import { DOCS_PATH, GatewayApi, OPENAPI_PATH } from "./GatewayApi.ts"
+import { GatewayApi, OPENAPI_PATH } from "./GatewayApi.ts"
 import { GatewaySettings, type GatewaySettingsShape } from "./GatewayConfig.ts"
 import { GatewayMiddlewareLive, hostAllowlistOf } from "./GatewayMiddleware.ts"
+import { EventEndpoints } from "./EventEndpoints.ts"
 import { IngestEndpoints } from "./IngestEndpoints.ts"
 import { JobEndpoints } from "./JobEndpoints.ts"
+import { ScheduleEndpoints } from "./ScheduleEndpoints.ts"
 import { SystemEndpoints } from "./SystemEndpoints.ts"
+import { TrackEndpoints } from "./TrackEndpoints.ts"
 
 /**
- * The gateway's HTTP server: the GatewayApi routes, the OpenAPI page at /docs (Scalar, bundled,
- * no CDN) with the JSON document at /docs/openapi.json, CORS, and the edge middleware (Host
+ * The gateway's HTTP server: the GatewayApi routes, the API reference at /docs (DocsRoutes.ts)
+ * with the JSON document at /docs/openapi.json, CORS, and the edge middleware (Host
  * allowlist first). Node's server limits are set explicitly (nodeServerOptions). On close
  * (SIGTERM) it stops accepting connections and gives requests in flight GATEWAY_SHUTDOWN_GRACE to
  * finish; the services it uses (NATS, Postgres) are provided from outside and close after it.
  */
 
 const ApiRoutes = HttpApiBuilder.layer(GatewayApi, { openapiPath: OPENAPI_PATH }).pipe(
-  Layer.provide([IngestEndpoints, JobEndpoints, AdminEndpoints, SystemEndpoints]),
+  Layer.provide([
+    IngestEndpoints,
+    EventEndpoints,
+    JobEndpoints,
+    ScheduleEndpoints,
+    TrackEndpoints,
+    AdminEndpoints,
+    SystemEndpoints
+  ]),
   Layer.provide(GatewayMiddlewareLive)
 )
-
-const DocsRoute = HttpApiScalar.layer(GatewayApi, { path: DOCS_PATH })
 
 const corsFor = (origins: ReadonlyArray<string>) =>
   origins.length === 0 ? Layer.empty : HttpRouter.cors({
@@ -86,7 +96,7 @@ export const GatewayServer = {
       )
       : Effect.logInfo("gateway answers requests for any Host (GATEWAY_ALLOWED_HOSTS=*)")
     const edge = edgeMiddleware({ draining: () => draining, hostAllowed: allowlist.allows })
-    const routes = Layer.mergeAll(ApiRoutes, DocsRoute, edge, corsFor(settings.corsOrigins))
+    const routes = Layer.mergeAll(ApiRoutes, DocsRoutes, edge, corsFor(settings.corsOrigins))
     return HttpRouter.serve(routes, { disableLogger: true }).pipe(
       Layer.provide(NodeHttpServer.layer(() => makeNodeServer(settings), {
         port: settings.port,

@@ -31,7 +31,7 @@ export const IngestEndpoints = HttpApiBuilder.group(
       commands.make(request).pipe(
         Effect.catch(refused),
         Effect.flatMap((command) => link.whenUp(queue.enqueue(command))),
-        Effect.map(({ deduplicated, job }) => ok({ ...job, deduplicated })),
+        Effect.map(({ deduplicated, job, upgraded }) => ok({ ...job, deduplicated, upgraded })),
         Effect.catchTags({ QueueFull: queueFull, QueueUnavailable: queueUnavailable })
       )
 
@@ -45,14 +45,21 @@ export const IngestEndpoints = HttpApiBuilder.group(
               `POST /api/v1/events/ingest {"track_slug": "<the track's slug>", "source_event_id": "${params.eventId}"}`
           })
         }
-        return yield* enqueue({ kind: "ingest_event", event_id: params.eventId, track_slug: slug.value, depth: payload?.depth })
+        return yield* enqueue({
+          kind: "ingest_event",
+          event_id: params.eventId,
+          track_slug: slug.value,
+          depth: payload?.depth,
+          force: payload?.force
+        })
       }),
       ingestTrackEvent: Effect.fn("Gateway.ingestTrackEvent")(function*({ payload }) {
         return yield* enqueue({
           kind: "ingest_event",
           event_id: payload.source_event_id,
           track_slug: payload.track_slug,
-          depth: payload.depth
+          depth: payload.depth,
+          force: payload.force
         })
       }),
       syncTracks: Effect.fn("Gateway.syncTracks")(function*() {

@@ -28,7 +28,9 @@ export const IngestEventCommand = Schema.Struct({
   kind: Schema.Literal("ingest_event"),
   event_id: LiveRcId,
   track_slug: Schema.optionalKey(TrackSlug),
-  depth: IngestDepth
+  depth: IngestDepth,
+  /** Re-fetch every page (no conditional requests, no skipping what is stored and unchanged). */
+  force: Schema.optionalKey(Schema.Boolean)
 })
 export type IngestEventCommand = typeof IngestEventCommand.Type
 
@@ -56,16 +58,54 @@ export const DiscoverPracticeCommand = Schema.Struct({
 })
 export type DiscoverPracticeCommand = typeof DiscoverPracticeCommand.Type
 
+/** Refresh the event lists of every followed track (the seed's 00:30 cron job). */
+export const SyncFollowedEventsCommand = Schema.Struct({
+  ...Base,
+  kind: Schema.Literal("sync_followed_events")
+})
+export type SyncFollowedEventsCommand = typeof SyncFollowedEventsCommand.Type
+
+const boundedInt = (min: number, max: number) =>
+  Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: min, maximum: max })))
+
+/**
+ * Ingest the followed tracks' recent events that are not yet stored at `depth` (the seed's 02:00
+ * cron job): events whose days overlap the last `window_days` calendar days (UTC) and whose first
+ * day began at least `min_age_hours` ago, newest first, at most `max_per_track` per track and
+ * `max_events` in all.
+ */
+export const IngestRecentCommand = Schema.Struct({
+  ...Base,
+  kind: Schema.Literal("ingest_recent"),
+  window_days: boundedInt(1, 90),
+  min_age_hours: boundedInt(0, 168),
+  depth: IngestDepth,
+  max_events: boundedInt(1, 500),
+  max_per_track: boundedInt(1, 100),
+  /** Re-fetch every page of each picked event instead of only what changed. */
+  force: Schema.optionalKey(Schema.Boolean)
+})
+export type IngestRecentCommand = typeof IngestRecentCommand.Type
+
 export const Command = Schema.Union([
   IngestEventCommand,
   SyncTracksCommand,
   SyncEventsCommand,
-  DiscoverPracticeCommand
+  DiscoverPracticeCommand,
+  SyncFollowedEventsCommand,
+  IngestRecentCommand
 ])
 export type Command = typeof Command.Type
 export type JobKind = Command["kind"]
 
-export const JobKind = Schema.Literals(["ingest_event", "sync_tracks", "sync_events", "discover_practice"])
+export const JobKind = Schema.Literals([
+  "ingest_event",
+  "sync_tracks",
+  "sync_events",
+  "discover_practice",
+  "sync_followed_events",
+  "ingest_recent"
+])
 
 /**
  * One subject per dedupe key. The INGEST stream keeps at most one message per subject and
@@ -83,6 +123,10 @@ export const commandSubject = (command: Command): string => {
       return `ingest.events.${command.track_slug}`
     case "discover_practice":
       return `ingest.practice.${command.track_slug}.${command.from}.${command.to}`
+    case "sync_followed_events":
+      return "ingest.followed-events"
+    case "ingest_recent":
+      return "ingest.recent"
   }
 }
 

@@ -56,6 +56,7 @@ export type CommandRequest =
     readonly event_id: string
     readonly track_slug?: string | undefined
     readonly depth?: string | undefined
+    readonly force?: boolean | undefined
   }
   | { readonly kind: "sync_tracks" }
   | { readonly kind: "sync_events"; readonly track_slug: string }
@@ -66,6 +67,28 @@ export type CommandRequest =
     readonly to: string
     readonly depth?: string | undefined
   }
+  | { readonly kind: "sync_followed_events" }
+  | {
+    readonly kind: "ingest_recent"
+    readonly window_days?: number | undefined
+    readonly min_age_hours?: number | undefined
+    readonly depth?: string | undefined
+    readonly max_events?: number | undefined
+    readonly max_per_track?: number | undefined
+    readonly force?: boolean | undefined
+  }
+
+/**
+ * The seed's recent-events defaults: the last 7 days, events at least 12 hours old, everything
+ * fetched, at most 50 events and 5 per track per run.
+ */
+export const DEFAULT_RECENT_INGEST = {
+  window_days: 7,
+  min_age_hours: 12,
+  depth: "laps_full",
+  max_events: 50,
+  max_per_track: 5
+} as const
 
 const DAY_MILLIS = 86_400_000
 
@@ -115,16 +138,22 @@ const withDefaults = (request: CommandRequest): Record<string, unknown> => {
   const fields: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(request)) if (value !== undefined) fields[key] = value
   if (request.kind === "ingest_event" && request.depth === undefined) fields["depth"] = DEFAULT_INGEST_DEPTH
+  if (request.kind === "ingest_recent") return { ...DEFAULT_RECENT_INGEST, ...fields }
   return fields
 }
 
-/** A whole command for `request`, checked: a new job id, `requested_at` = `now`, defaults filled in. */
+/**
+ * A whole command for `request`, checked: a new job id (or `jobId`, for a caller that must make
+ * the same command twice, such as a schedule firing redelivered), `requested_at` = `now`,
+ * defaults filled in.
+ */
 export const makeCommand = (
   request: CommandRequest,
   rules: CommandRules,
-  now: Date = new Date()
+  now: Date = new Date(),
+  jobId: JobId = newJobId()
 ): Result.Result<Command, InvalidCommand> => {
-  const decoded = decodeCommand({ v: 1, job_id: newJobId(), requested_at: now.toISOString(), ...withDefaults(request) })
+  const decoded = decodeCommand({ v: 1, job_id: jobId, requested_at: now.toISOString(), ...withDefaults(request) })
   return Result.isFailure(decoded)
     ? Result.fail(describeDecodeError(decoded.failure))
     : checkCommand(decoded.success, rules)
@@ -139,13 +168,13 @@ export const requestOf = (command: Command): CommandRequest => {
 /** The rules as configured for this process, for the services that make or check commands. */
 export class JobCommands extends Context.Service<JobCommands, {
   readonly rules: CommandRules
-  readonly make: (request: CommandRequest) => Effect.Effect<Command, InvalidCommand>
+  readonly make: (request: CommandRequest, jobId?: JobId) => Effect.Effect<Command, InvalidCommand>
   readonly check: (command: Command) => Effect.Effect<Command, InvalidCommand>
 }>()("liverc-ingest/jobs/JobCommands") {
   static readonly fromRules = (rules: CommandRules): JobCommands["Service"] =>
     JobCommands.of({
       rules,
-      make: (request) => Effect.suspend(() => Effect.fromResult(makeCommand(request, rules))),
+      make: (request, jobId) => Effect.suspend(() => Effect.fromResult(makeCommand(request, rules, new Date(), jobId))),
       check: (command) => Effect.fromResult(checkCommand(command, rules))
     })
 

@@ -1,10 +1,11 @@
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 import { JobHandlers } from "../actors/JobHandler.ts"
 import * as Database from "../db/Database.ts"
 import { EventReader } from "../db/EventReader.ts"
 import { EventRepository } from "../db/EventRepository.ts"
 import { EventWriter } from "../db/EventWriter.ts"
+import { FollowedTrackRepository } from "../db/FollowedTrackRepository.ts"
 import * as Migrations from "../db/Migrations.ts"
 import { PageValidators } from "../db/PageValidators.ts"
 import { PracticeRepository } from "../db/PracticeRepository.ts"
@@ -16,6 +17,7 @@ import { RobotsPolicy } from "../liverc/RobotsPolicy.ts"
 import { AdaptiveConcurrency } from "../throttle/AdaptiveConcurrency.ts"
 import { HostThrottle } from "../throttle/HostThrottle.ts"
 import { EventsSync } from "./EventsSync.ts"
+import { FollowedTrackJobs } from "./FollowedTrackJobs.ts"
 import { IngestEvent } from "./IngestEvent.ts"
 import { PracticeDiscovery } from "./PracticeDiscovery.ts"
 import { PracticeNegativeCache } from "./PracticeNegativeCache.ts"
@@ -38,7 +40,8 @@ export const PersistenceLive = Layer.mergeAll(
   PageValidators.layer,
   TrackRepository.layer,
   EventRepository.layer,
-  PracticeRepository.layer
+  PracticeRepository.layer,
+  FollowedTrackRepository.layer
 ).pipe(
   Layer.provideMerge(Migrations.layer),
   Layer.provideMerge(Database.layer)
@@ -52,14 +55,18 @@ export const PipelineHandlers = Layer.effect(
     const trackSync = yield* TrackSync
     const eventsSync = yield* EventsSync
     const practiceDiscovery = yield* PracticeDiscovery
+    const followedTrackJobs = yield* FollowedTrackJobs
     return JobHandlers.fromMap({
       ingest_event: ingestEvent.handler,
       sync_tracks: trackSync.handler,
       sync_events: eventsSync.handler,
-      discover_practice: practiceDiscovery.handler
+      discover_practice: practiceDiscovery.handler,
+      sync_followed_events: followedTrackJobs.syncFollowedEvents,
+      ingest_recent: followedTrackJobs.ingestRecent
     })
   })
 ).pipe(
-  Layer.provide(Layer.mergeAll(IngestEvent.layer, TrackSync.layer, EventsSync.layer, PracticeDiscovery.layer)),
+  Layer.provide(FollowedTrackJobs.layer.pipe(Layer.provideMerge(Layer.mergeAll(IngestEvent.layer, EventsSync.layer)))),
+  Layer.provide(Layer.mergeAll(TrackSync.layer, PracticeDiscovery.layer)),
   Layer.provide(Layer.mergeAll(LiveRcAccessLive, PersistenceLive, PracticeNegativeCache.layer))
 )

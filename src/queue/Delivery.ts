@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection } from "@nats-io/transport-node"
+import type { Msg } from "@nats-io/transport-node"
 
 /**
  * One delivery of a work-stream message to this process: the command bytes, where it sits in the
@@ -53,8 +53,11 @@ const NAK = encoder.encode("-NAK")
 const TERM = encoder.encode("+TERM")
 const ACK = encoder.encode("+ACK")
 
+/** How a delivery's answers leave: a core publish to its reply subject (JetStreamRequests.publishLater). */
+export type Send = (subject: string, payload: Uint8Array) => void
+
 /** Undefined for anything that is not a JetStream delivery (status messages, stray publishes). */
-export const toDelivery = (nc: NatsConnection, msg: Msg): Delivery | undefined => {
+export const toDelivery = (send: Send, msg: Msg): Delivery | undefined => {
   const reply = msg.reply
   if (reply === undefined || reply === "") return undefined
   const info = parseAckSubject(reply)
@@ -64,7 +67,7 @@ export const toDelivery = (nc: NatsConnection, msg: Msg): Delivery | undefined =
   const settle = (payload: Uint8Array) => {
     if (settled) return
     settled = true
-    nc.publish(reply, payload)
+    send(reply, payload)
   }
   return {
     subject: msg.subject,
@@ -80,7 +83,7 @@ export const toDelivery = (nc: NatsConnection, msg: Msg): Delivery | undefined =
           : encoder.encode(`-NAK ${JSON.stringify({ delay: Math.round(delayMillis) * 1_000_000 })}`)
       ),
     working: () => {
-      if (!settled) nc.publish(reply, WORKING)
+      if (!settled) send(reply, WORKING)
     },
     term: () => settle(TERM)
   }

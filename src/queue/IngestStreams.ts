@@ -6,16 +6,17 @@ import { NatsClient, type NatsClientShape } from "../broker/NatsClient.ts"
 import { provisionConsumer, provisionStream, ProvisioningError, type ProvisionResult } from "../broker/Provisioner.ts"
 import { JOBS_BUCKET, Topology, type TopologySpec } from "./Topology.ts"
 
-/** Streams first (the consumer needs INGEST), then the consumer. */
+/** Streams first (the consumers need them), then the consumers. */
 export const provisionTopology = Effect.fn("IngestStreams.provision")(function*(
   jsm: JetStreamManager,
   topology: TopologySpec
 ) {
   const results: Array<ProvisionResult> = []
-  for (const stream of [topology.ingest, topology.dlq, topology.jobsBucket]) {
+  for (const stream of [topology.ingest, topology.dlq, topology.jobsBucket, topology.schedules]) {
     results.push(yield* provisionStream(jsm, stream))
   }
   results.push(yield* provisionConsumer(jsm, topology.ingest.name, topology.workers))
+  results.push(yield* provisionConsumer(jsm, topology.schedules.name, topology.scheduleRelay))
   return results
 })
 

@@ -46,6 +46,11 @@ export interface EnqueueResult {
   /** The job that now exists for the command's dedupe key: the new one, or the live one it matched. */
   readonly job: JobStatus
   readonly deduplicated: boolean
+  /**
+   * The live job was raised to do what this command asks for more (a deeper depth, force); the
+   * worker running it does that before it completes.
+   */
+  readonly upgraded: boolean
 }
 
 export class JobQueue extends Context.Service<JobQueue, {

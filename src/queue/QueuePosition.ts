@@ -31,10 +31,9 @@ export class QueuePosition extends Context.Service<QueuePosition, {
         // Failures are not cached: the next poll asks again.
         (exit) => Exit.isSuccess(exit) ? CONSUMER_INFO_TTL : Duration.zero
       )
-      const of = Effect.fn("QueuePosition.of")(function*(streamSeq: number) {
-        const info = yield* consumerInfo
-        return queuePosition(streamSeq, info.delivered.stream_seq)
-      })
+      // Every poll of a queued job asks; untraced, as JobQueue.get.
+      const of = (streamSeq: number) =>
+        Effect.map(consumerInfo, (info) => queuePosition(streamSeq, info.delivered.stream_seq))
       return QueuePosition.of({ of, consumerInfo })
     })
   )

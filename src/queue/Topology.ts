@@ -6,9 +6,10 @@ import { boundedIntConfig } from "../config/IntConfig.ts"
 
 /**
  * The JetStream topology of the ingest queue, defined once: the work stream, its durable pull
- * consumer, the dead-letter stream and the job status bucket (as its backing stream). The JSON
+ * consumer, the dead-letter stream, the job status bucket (as its backing stream) and the
+ * schedules stream with its relay consumer. The JSON
  * under `nats/` is generated from here (`npm run nats:export`) and the provisioner applies exactly
- * these configs at start. Only nats-server 2.9 features are used.
+ * these configs at start.
  */
 
 export const INGEST_STREAM = "INGEST"
@@ -26,6 +27,16 @@ export const JOBS_BUCKET_STREAM = `KV_${JOBS_BUCKET}`
 export const JOB_TTL_METADATA = "liverc.job_ttl_ms"
 /** Core NATS, outside `ingest.>`, so it never lands in the work stream. Payload: the job id. */
 export const CANCEL_SUBJECT = "liverc.control.cancel"
+/**
+ * Schedules (NATS >= 2.12 message schedules) live in a stream of their own: the server refuses
+ * schedules on a stream with discard new, which INGEST needs for one live job per key. A schedule
+ * is the message on `schedules.def.<id>`; each firing lands on `schedules.fire.<id>`, where the
+ * relay consumer turns it into a command on INGEST through the usual dedupe.
+ */
+export const SCHEDULES_STREAM = "SCHEDULES"
+export const SCHEDULE_SUBJECT_PREFIX = "schedules.def."
+export const FIRE_SUBJECT_PREFIX = "schedules.fire."
+export const SCHEDULE_RELAY_CONSUMER = "schedule-relay"
 export const MAX_DELIVERIES_ADVISORY = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${INGEST_STREAM}.${WORKERS_CONSUMER}`
 
 export interface TopologySettings {
@@ -67,6 +78,8 @@ export interface TopologySpec {
   readonly workers: ConsumerSpec
   readonly dlq: StreamSpec
   readonly jobsBucket: StreamSpec
+  readonly schedules: StreamSpec
+  readonly scheduleRelay: ConsumerSpec
 }
 
 /** Commands are a few hundred bytes; the cap keeps a bad publisher from filling the store. */
@@ -155,6 +168,46 @@ export const makeTopology = (settings: TopologySettings): TopologySpec => ({
     deny_purge: false,
     allow_msg_ttl: true,
     metadata: { [JOB_TTL_METADATA]: String(settings.jobTtlMillis) }
+  },
+  // One message per subject: a schedule replaced keeps one definition, and a firing the relay has
+  // not taken yet is replaced by the next one, so a stalled relay never piles firings up. Limits
+  // retention (not work queue) lets operators browse the stream while the relay consumes it.
+  schedules: {
+    name: SCHEDULES_STREAM,
+    description: "liverc-ingest schedules (schedules.def.<id>) and their firings (schedules.fire.<id>)",
+    subjects: ["schedules.>"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: settings.replicas,
+    max_consumers: -1,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_age: 0,
+    max_msgs_per_subject: 1,
+    max_msg_size: MAX_COMMAND_BYTES,
+    discard: DiscardPolicy.Old,
+    discard_new_per_subject: false,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MILLIS),
+    allow_direct: true,
+    allow_rollup_hdrs: true,
+    deny_delete: false,
+    deny_purge: false,
+    // `until` is the schedule message's own TTL: the server removes it, and it fires no more.
+    allow_msg_ttl: true,
+    allow_msg_schedules: true
+  },
+  scheduleRelay: {
+    durable_name: SCHEDULE_RELAY_CONSUMER,
+    description: "liverc-ingest schedule relay: each firing becomes one command on INGEST",
+    filter_subject: `${FIRE_SUBJECT_PREFIX}>`,
+    ack_policy: AckPolicy.Explicit,
+    // A relay consumer made again must not replay the last firing of every schedule.
+    deliver_policy: DeliverPolicy.New,
+    replay_policy: ReplayPolicy.Instant,
+    ack_wait: nanos(30_000),
+    max_deliver: 10,
+    max_ack_pending: 64,
+    max_waiting: 512
   }
 })
 

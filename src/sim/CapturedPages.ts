@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs"
 /**
  * The real LiveRC pages in `captured/`, served byte for byte for their ids, plus the few facts the
  * synthetic side borrows from them so the two agree: track names from the catalogue, the listed
- * events of canberraoffroad, event 486677's race list, and the drivers of its two real races.
+ * events of canberraoffroad, event 486677's race list and side-page links, and the drivers and
+ * results of its two real races.
  */
 
 export interface CapturedListedEvent {
@@ -23,6 +24,21 @@ export interface CapturedRaceRow {
   readonly completedAt: string | null
 }
 
+export interface CapturedLink {
+  readonly id: string
+  /** The link text, e.g. `Qualifier Round 1 Rankings`. */
+  readonly label: string
+}
+
+/** The standings pages the event page links, in page order. */
+export interface CapturedSideLinks {
+  readonly multiMains: ReadonlyArray<CapturedLink>
+  /** `Results (1 of 3)`: the two numbers, when the label has them. */
+  readonly points: ReadonlyArray<CapturedLink & { readonly counted: number | null; readonly of: number | null }>
+  readonly roundRankings: ReadonlyArray<CapturedLink & { readonly order: string | null }>
+  readonly overallRankingId: string | null
+}
+
 export interface CapturedEvent {
   readonly eventId: string
   readonly name: string
@@ -31,6 +47,17 @@ export interface CapturedEvent {
   readonly drivers: number
   /** Page order (newest first). */
   readonly races: ReadonlyArray<CapturedRaceRow>
+  readonly sideLinks: CapturedSideLinks
+}
+
+/** One row of a real race page's results table, as far as the standings pages need it. */
+export interface CapturedResultRow {
+  readonly position: number
+  readonly driverName: string
+  readonly qualPosition: number | null
+  readonly lapsCompleted: number
+  /** Null for a driver with no time (0 laps). */
+  readonly totalTimeMs: number | null
 }
 
 export interface CapturedDriver {
@@ -51,6 +78,8 @@ export interface CapturedPages {
   readonly listedEvents: ReadonlyMap<string, CapturedListedEvent>
   readonly event: CapturedEvent
   readonly raceDrivers: ReadonlyArray<CapturedDriver>
+  /** The results tables of the real race pages, by race id. */
+  readonly raceRows: ReadonlyMap<string, ReadonlyArray<CapturedResultRow>>
 }
 
 const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: " " }
@@ -110,6 +139,49 @@ const extractListedEvents = (page: string): Map<string, CapturedListedEvent> => 
   return out
 }
 
+const extractSideLinks = (page: string): CapturedSideLinks => {
+  const links = (pageName: string) =>
+    [...page.matchAll(new RegExp(`p=${pageName}&id=(\\d+)(?:&o=([a-z_0-9]+))?"[^>]*>([\\s\\S]*?)</a\\s*>`, "g"))].map((m) => ({
+      id: m[1] as string,
+      order: m[2] ?? null,
+      label: textOf(m[3] as string)
+    }))
+  return {
+    multiMains: links("view_multi_main_result").map(({ id, label }) => ({ id, label })),
+    points: links("view_points").map(({ id, label }) => {
+      const rounds = /\((\d+) of (\d+)\)/.exec(label)
+      return { id, label, counted: rounds === null ? null : Number(rounds[1]), of: rounds === null ? null : Number(rounds[2]) }
+    }),
+    roundRankings: links("view_round_ranking").map(({ id, label, order }) => ({ id, label, order })),
+    overallRankingId: /p=event_overall_ranking&id=(\d+)/.exec(page)?.[1] ?? null
+  }
+}
+
+/** `10:14.477` or `36.589` -> milliseconds. */
+const clockMillis = (text: string): number | null => {
+  const m = /^(?:(\d+):)?(\d+)\.(\d{3})$/.exec(text)
+  return m === null ? null : (Number(m[1] ?? 0) * 60 + Number(m[2])) * 1000 + Number(m[3])
+}
+
+const extractResultRows = (page: string): Array<CapturedResultRow> => {
+  const body = /<table class="table table-striped race_result"[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? ""
+  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].flatMap((row): Array<CapturedResultRow> => {
+    const cells = [...(row[1] as string).matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((cell) => cell[1] as string)
+    const name = /<span class="driver_name">([\s\S]*?)<\/span>/.exec(cells[1] ?? "")
+    const position = Number(textOf(cells[0] ?? ""))
+    if (name === null || !Number.isInteger(position) || position < 1) return []
+    const lapsTime = /^(\d+)\/(\S+)$/.exec(textOf(cells[3] ?? ""))
+    const qual = Number(textOf(cells[2] ?? ""))
+    return [{
+      position,
+      driverName: textOf(name[1] as string),
+      qualPosition: Number.isInteger(qual) && qual > 0 ? qual : null,
+      lapsCompleted: lapsTime === null ? 0 : Number(lapsTime[1]),
+      totalTimeMs: lapsTime === null ? null : clockMillis(lapsTime[2] as string)
+    }]
+  })
+}
+
 const extractEvent = (eventId: string, page: string): CapturedEvent => {
   const h3 = /<h3 class="page-header[^"]*">([\s\S]*?)<\/h3>/.exec(page)
   const h5 = /<h5 class="page-header[^"]*">([\s\S]*?)<\/h5>/.exec(page)
@@ -142,7 +214,8 @@ const extractEvent = (eventId: string, page: string): CapturedEvent => {
     date: isoDate(textOf(h5?.[1] ?? "")) ?? "2025-11-16",
     entries: Number(/Entries:\s*(\d+)/.exec(page)?.[1] ?? 0),
     drivers: Number(/Drivers:\s*(\d+)/.exec(page)?.[1] ?? 0),
-    races
+    races,
+    sideLinks: extractSideLinks(page)
   }
 }
 
@@ -180,7 +253,11 @@ const load = (): CapturedPages => {
     raceDrivers: [
       ...extractDrivers(race6304829.toString("utf8"), classOf("6304829")),
       ...extractDrivers(race6304822.toString("utf8"), classOf("6304822"))
-    ]
+    ],
+    raceRows: new Map([
+      ["6304829", extractResultRows(race6304829.toString("utf8"))],
+      ["6304822", extractResultRows(race6304822.toString("utf8"))]
+    ])
   }
 }
 

@@ -8,7 +8,7 @@ import type { FaultRates, FaultRule } from "./SimConfig.ts"
  * that parse wrong, as it would from a flaky proxy or a half-deployed LiveRC.
  */
 
-export type Fault = "none" | "status429" | "status503" | "reset" | "hang" | "truncate" | "malform"
+export type Fault = "none" | "status404" | "status429" | "status503" | "reset" | "hang" | "truncate" | "malform"
 
 export interface FaultPlan {
   /** The fault of the first rule matching the request's path and query; undefined: draw from the rates. */

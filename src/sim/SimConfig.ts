@@ -43,10 +43,14 @@ export const FaultRates = Schema.Struct({
 })
 export type FaultRates = typeof FaultRates.Type
 
-/** A fault every request whose path+query matches `match` (a regular expression) gets; first match wins over the rates. */
+/**
+ * A fault every request whose path+query matches `match` (a regular expression) gets; first match
+ * wins over the rates. `status404` (a rule only, never drawn) answers as for a page LiveRC does
+ * not have, e.g. an event's standings pages taken down.
+ */
 export const FaultRule = Schema.Struct({
   match: Schema.String,
-  fault: Schema.Literals(["status429", "status503", "reset", "hang", "truncate", "malform"])
+  fault: Schema.Literals(["status404", "status429", "status503", "reset", "hang", "truncate", "malform"])
 })
 export type FaultRule = typeof FaultRule.Type
 

@@ -17,7 +17,6 @@ import { renderTrackDashboard } from "./render/TrackDashboardHtml.ts"
 import { contentChanged, type SimConfig } from "./SimConfig.ts"
 import type { Route } from "./SimRoutes.ts"
 import { SyntheticData } from "./SyntheticData.ts"
-import { decodeSideId } from "./SyntheticEvents.ts"
 
 /**
  * Route -> page bytes with validators. Real captured pages win for their ids; every other page is
@@ -157,12 +156,12 @@ export class SimPages {
       case "race-result":
         return renderRaceResult({ trackName: world.trackName(route.slug), ...world.raceResult(route.id) })
       case "multi-main":
-        return renderMultiMain(this.standingsContext(route.slug, decodeSideId(route.id)?.eventId ?? route.id), world.multiMain(route.id))
+        return renderMultiMain(this.standingsContext(route.slug, world.sideOwner(route.id)), world.multiMain(route.id))
       case "points":
-        return renderPoints(this.standingsContext(route.slug, decodeSideId(route.id)?.eventId ?? route.id), world.points(route.id))
+        return renderPoints(this.standingsContext(route.slug, world.sideOwner(route.id)), world.points(route.id))
       case "round-ranking": {
         const { round, tables } = world.roundRanking(route.id)
-        return renderRoundRanking(this.standingsContext(route.slug, decodeSideId(route.id)?.eventId ?? route.id), round, tables)
+        return renderRoundRanking(this.standingsContext(route.slug, world.sideOwner(route.id)), round, tables)
       }
       case "overall-ranking":
         return renderOverallRanking(this.standingsContext(route.slug, route.id), world.overallRanking(route.id))

@@ -203,6 +203,8 @@ class Simulator {
         return this.send(req, res, kind, tooMany, retryAfter)
       case "status503":
         return this.send(req, res, kind, unavailable, retryAfter)
+      case "status404":
+        return this.send(req, res, kind, notFound, {})
     }
     const hostile = fault === "none" ? this.hostile.bodyFor(req.url ?? "/") : undefined
     if (hostile !== undefined) {

@@ -7,6 +7,7 @@ import type { RaceResult } from "../liverc/models/RaceResult.ts"
 import type { TrackCatalogue } from "../liverc/models/TrackCatalogue.ts"
 import type { TrackDashboard } from "../liverc/models/TrackDashboard.ts"
 import type { CapturedPages, CapturedRaceRow } from "./CapturedPages.ts"
+import { capturedMultiMain, capturedOverall, capturedPoints, capturedRoundRanking, type StandingRow } from "./CapturedStandings.ts"
 import { dayNumber } from "./LiveRcFormat.ts"
 import { classBaseLapMs, classNames, driverAt, driverCount } from "./Names.ts"
 import { prngOf } from "./Prng.ts"
@@ -283,25 +284,60 @@ export class SyntheticData {
     return { skeleton: this.eventSkeleton(decoded?.eventId ?? id), slot: decoded?.slot ?? 1 }
   }
 
+  /** The result rows of one of the captured event's races: its real page's, else the synthetic one's. */
+  private readonly capturedRaceRows = (raceId: string): ReadonlyArray<StandingRow> =>
+    this.captured.raceRows.get(raceId) ?? this.raceResult(raceId).model.results
+
+  /** Where a side-page id sits among the captured event's links, when it is one of them. */
+  private capturedLink(kind: "multiMains" | "points" | "roundRankings", id: string): number {
+    return this.captured.event.sideLinks[kind].findIndex((link) => link.id === id)
+  }
+
   multiMain(id: string): MultiMainTable {
+    const captured = this.capturedLink("multiMains", id)
+    if (captured >= 0) {
+      const skeleton = this.eventSkeleton(this.captured.event.eventId)
+      return capturedMultiMain(skeleton, this.captured.event.sideLinks, captured, this.capturedRaceRows)
+    }
     const { skeleton, slot } = this.sideSkeleton(id)
     return multiMainTable(skeleton, Math.max(0, slot - 1), this.config.seed, this.config.lapsPerDriver)
   }
 
   points(id: string): ReadonlyArray<PointsTable> {
+    const captured = this.capturedLink("points", id)
+    if (captured >= 0) {
+      const skeleton = this.eventSkeleton(this.captured.event.eventId)
+      return capturedPoints(skeleton, this.captured.event.sideLinks, captured, this.capturedRaceRows)
+    }
     const { skeleton } = this.sideSkeleton(id)
     const rounds = Math.max(1, skeleton.roundRankings.length)
     return pointsTables(skeleton, rounds, this.config.seed, this.config.lapsPerDriver)
   }
 
   roundRanking(id: string): { readonly round: number; readonly tables: ReadonlyArray<RankingTable> } {
+    const captured = this.capturedLink("roundRankings", id)
+    if (captured >= 0) {
+      const skeleton = this.eventSkeleton(this.captured.event.eventId)
+      return capturedRoundRanking(skeleton, this.captured.event.sideLinks, captured, this.capturedRaceRows)
+    }
     const { skeleton, slot } = this.sideSkeleton(id)
     const round = slot >= 4 && slot <= 6 ? slot - 3 : 1
     return { round, tables: roundRankingTables(skeleton, round, this.config.seed, this.config.lapsPerDriver) }
   }
 
   overallRanking(id: string): ReadonlyArray<OverallTable> {
+    if (id === this.captured.event.sideLinks.overallRankingId) {
+      return capturedOverall(this.eventSkeleton(this.captured.event.eventId), this.capturedRaceRows)
+    }
     return overallTables(this.eventSkeleton(id), this.config.seed, this.config.lapsPerDriver)
+  }
+
+  /** The event a side page belongs to: the captured event for the ids its page links. */
+  sideOwner(id: string): string {
+    const links = this.captured.event.sideLinks
+    const captured = links.multiMains.some((link) => link.id === id) || links.points.some((link) => link.id === id) ||
+      links.roundRankings.some((link) => link.id === id) || links.overallRankingId === id
+    return captured ? this.captured.event.eventId : decodeSideId(id)?.eventId ?? id
   }
 
   practiceMonth(slug: string, month: string): PracticeMonthView {

@@ -135,9 +135,10 @@ const buildPools = (
 ): Array<EventClass> => {
   const members: Array<Array<Driver>> = names.map(() => [])
   const taken = new Set<string>()
+  // A captured driver who raced two classes is entered in both.
   names.forEach((name, c) => {
     for (const seed of seedDrivers) {
-      if (seed.className !== name || taken.has(seed.name)) continue
+      if (seed.className !== name || members[c]?.some((driver) => driver.name === seed.name)) continue
       const index = Math.abs(seedOf("captured-driver", seed.id)) % driverCount
       members[c]?.push({ index, name: seed.name, id: seed.id, transponder: driverAt(index).transponder })
       taken.add(seed.name)
@@ -325,7 +326,9 @@ export const syntheticEvent = (
   const twoDays = n >= 4 && rng.chance(0.1)
   const plan = planRaces(n, picked, extra)
   const races = scheduleRaces(rng, eventId, meta.startsAt, plan, picked, sizes, twoDays)
-  const links = sideLinks(eventId, rng, classes, races)
+  // From the planned races and a generator of their own, so a race added later (a revision)
+  // changes no link.
+  const links = sideLinks(eventId, prngOf(sizes.worldSeed, "side-links", eventId), classes, races.slice(0, n))
   const lastDay = races.reduce((max, r) => ((r.completedAt ?? "") > max ? (r.completedAt ?? "") : max), "").slice(0, 10)
   const date = meta.startsAt.slice(0, 10)
   return {
@@ -372,10 +375,19 @@ export const capturedEventSkeleton = (
         ? raceLengthSeconds(race.className, sizes.lapsPerDriver) * 2
         : raceLengthSeconds(race.className, sizes.lapsPerDriver)
     })),
-    multiMains: [],
-    points: [],
-    roundRankings: [],
-    overallRankingId: event.eventId
+    multiMains: event.sideLinks.multiMains.map(({ id, label }) => ({
+      id,
+      label,
+      classIndex: Math.max(0, names.findIndex((name) => label.startsWith(name)))
+    })),
+    points: event.sideLinks.points.map(({ id, label, counted, of }) => ({
+      id,
+      label,
+      roundsCompleted: counted ?? 0,
+      roundsTotal: of ?? 0
+    })),
+    roundRankings: event.sideLinks.roundRankings.map(({ id, label }, r) => ({ id, label, round: r + 1 })),
+    overallRankingId: event.sideLinks.overallRankingId ?? event.eventId
   }
 }
 

@@ -4,9 +4,10 @@ import { type Prng, prngOf } from "./Prng.ts"
 import { type EventClass, type EventSkeleton, raceLengthSeconds } from "./SyntheticEvents.ts"
 
 /**
- * The event's side pages (multi-main, qualifying points, round rankings, overall ranking). No
- * service model reads them yet, so they are plausible tables from the event's class pools in the
- * shapes LiveRC uses, not results derived lap by lap.
+ * The synthetic events' side pages (multi-main, qualifying points, round rankings, overall
+ * ranking): plausible tables from the event's class pools in the shapes LiveRC uses, not results
+ * derived lap by lap. The captured event's side pages are computed from its races instead
+ * (CapturedStandings.ts).
  */
 
 export interface LapsTime {
@@ -17,7 +18,7 @@ export interface LapsTime {
 /** `16/10:01.133`. */
 export const lapsTimeText = (value: LapsTime) => `${value.laps}/${clock(value.ms)}`
 
-const ordinal = (n: number) => {
+export const ordinal = (n: number) => {
   const tens = n % 100
   if (tens >= 11 && tens <= 13) return `${n}th`
   return `${n}${["th", "st", "nd", "rd"][n % 10] ?? "th"}`
@@ -38,10 +39,11 @@ const rankedRun = (rng: Prng, cls: EventClass, lapsPerDriver: number): Array<{ r
 
 export interface MultiMainRow {
   readonly position: number
-  readonly seeded: number
+  /** Null prints a blank cell: a driver who was not seeded. */
+  readonly seeded: number | null
   readonly driver: string
   readonly points: number
-  /** `1st (1pts) : 16/10:01.133` per main. */
+  /** `1st (1pts) : 16/10:01.133` per main; blank for a main the driver did not run. */
   readonly mains: ReadonlyArray<string>
 }
 
@@ -86,7 +88,7 @@ export interface PointsTable {
     readonly position: number
     readonly driver: string
     readonly points: number
-    /** `2 : 16/10:18.631` per round. */
+    /** `2 : 16/10:18.631` per round; blank for a round the driver did not run. */
     readonly roundCells: ReadonlyArray<string>
   }>
 }
@@ -121,6 +123,7 @@ export const roundRankingTables = (skeleton: EventSkeleton, round: number, world
 
 export interface OverallTable {
   readonly className: string
+  /** `race` and `result` are blank for a driver who ran no main. */
   readonly rows: ReadonlyArray<{ readonly position: number; readonly driver: string; readonly race: string; readonly result: string }>
 }
 

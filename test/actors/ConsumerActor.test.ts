@@ -37,7 +37,9 @@ const scripted = (started: Deferred.Deferred<void>) =>
     },
     sync_tracks: () => Effect.succeed({}),
     sync_events: () => Effect.succeed({}),
-    discover_practice: () => Effect.succeed({ ran: true })
+    discover_practice: () => Effect.succeed({ ran: true }),
+    sync_followed_events: () => Effect.succeed({}),
+    ingest_recent: () => Effect.succeed({})
   })
 
 const setup = (topology: Partial<typeof defaultTopologySettings> = {}) =>

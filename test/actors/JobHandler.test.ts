@@ -10,7 +10,9 @@ const handlerMap: JobHandlerMap = {
   ingest_event: (command) => Effect.succeed({ event: command.event_id }),
   sync_tracks: () => Effect.succeed({ tracks: 12 }),
   sync_events: (command) => Effect.succeed({ track: command.track_slug }),
-  discover_practice: (command) => Effect.succeed({ from: command.from })
+  discover_practice: (command) => Effect.succeed({ from: command.from }),
+  sync_followed_events: () => Effect.succeed({ tracks: 2 }),
+  ingest_recent: (command) => Effect.succeed({ window_days: command.window_days })
 }
 
 describe("JobHandlers.fromMap", () => {

@@ -6,7 +6,7 @@ import { provisionTopology } from "../../src/queue/IngestStreams.ts"
 import { defaultTopologySettings, makeTopology } from "../../src/queue/Topology.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 
-describe("provisionTopology (nats-server 2.9)", () => {
+describe("provisionTopology", () => {
   let server: NatsTestServer
   let nc: NatsConnection
   let jsm: JetStreamManager
@@ -24,13 +24,15 @@ describe("provisionTopology (nats-server 2.9)", () => {
   const provision = (settings = defaultTopologySettings) =>
     Effect.runPromiseExit(provisionTopology(jsm, makeTopology(settings)))
 
-  it("creates every stream, the consumer and the bucket, with the settings the server kept", async () => {
+  it("creates every stream, the consumers and the bucket, with the settings the server kept", async () => {
     const exit = await provision()
     expect(Exit.isSuccess(exit) && exit.value.map((r) => `${r.resource}: ${r.action}`)).toEqual([
       "stream INGEST: created",
       "stream INGEST_DLQ: created",
       "stream KV_ingest_jobs: created",
-      "consumer INGEST/ingest-workers: created"
+      "stream SCHEDULES: created",
+      "consumer INGEST/ingest-workers: created",
+      "consumer SCHEDULES/schedule-relay: created"
     ])
     const ingest = await jsm.streams.info("INGEST")
     expect(ingest.config).toMatchObject({ max_msgs_per_subject: 1, discard_new_per_subject: true, retention: "workqueue" })
@@ -46,7 +48,14 @@ describe("provisionTopology (nats-server 2.9)", () => {
   it("updates changed settings in place and keeps the queued commands", async () => {
     for (const id of ["1", "2", "3"]) await nc.request(`ingest.event.${id}`, "{}")
     const exit = await provision({ ...defaultTopologySettings, maxConcurrent: 16, ackWaitMillis: 60_000, queueMax: 20_000 })
-    expect(Exit.isSuccess(exit) && exit.value.map((r) => r.action)).toEqual(["updated", "unchanged", "unchanged", "updated"])
+    expect(Exit.isSuccess(exit) && exit.value.map((r) => r.action)).toEqual([
+      "updated",
+      "unchanged",
+      "unchanged",
+      "unchanged",
+      "updated",
+      "unchanged"
+    ])
     expect((await jsm.streams.info("INGEST")).state.messages).toBe(3)
     expect((await jsm.consumers.info("INGEST", "ingest-workers")).config).toMatchObject({
       max_ack_pending: 16,

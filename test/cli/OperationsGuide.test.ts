@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { topologyFiles } from "../../src/cli/TopologyExport.ts"
 import { Command, commandSubject, JobKind } from "../../src/jobs/Commands.ts"
 import { PRACTICE_NEGATIVE_BUCKET } from "../../src/pipeline/PracticeNegativeCache.ts"
-import { JOBS_BUCKET, WORKERS_CONSUMER } from "../../src/queue/Topology.ts"
+import { INGEST_STREAM, JOBS_BUCKET, SCHEDULE_RELAY_CONSUMER, SCHEDULES_STREAM, WORKERS_CONSUMER } from "../../src/queue/Topology.ts"
 import { isEngagedValue } from "../../src/throttle/KillSwitch.ts"
 import { bucketKey, CLOCK_KEY, KILL_SWITCH_KEY, THROTTLE_BUCKET } from "../../src/throttle/ThrottleBucket.ts"
 import { guidePublishes, guideResourceCommands, readGuide, shellWords } from "../support/GuideCommands.ts"
@@ -36,7 +36,7 @@ describe("docs/operations.md", () => {
       if (group === "stream") expect(streams, line).toContain(args[0])
       if (group === "kv") expect(buckets, line).toContain(args[0])
       if (group === "consumer") {
-        expect(args.slice(0, 2), line).toEqual(["INGEST", WORKERS_CONSUMER])
+        expect([[INGEST_STREAM, WORKERS_CONSUMER], [SCHEDULES_STREAM, SCHEDULE_RELAY_CONSUMER]], line).toContainEqual(args.slice(0, 2))
       }
     }
     for (const required of [

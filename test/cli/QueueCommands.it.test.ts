@@ -82,6 +82,22 @@ describe("liverc-ingest queue commands", () => {
     expect(await statusOf(client, jobId)).toEqual(completedJob)
   })
 
+  it("ingest event --force puts force: true on the command; without the flag the command has no force", async () => {
+    const forced = eventId()
+    const run = await cli("ingest", "event", forced, "--track", "sleep-10", "--force", "--wait")
+    expectExit(run, 0)
+    expect(jsonLines<Line>(run.stdout)[0]!.job.params).toEqual({
+      event_id: forced,
+      track_slug: "sleep-10",
+      depth: "laps_full",
+      force: true
+    })
+    const plain = eventId()
+    const unforced = await cli("ingest", "event", plain, "--track", "sleep-10")
+    expectExit(unforced, 0)
+    expect(jsonLines<Line>(unforced.stdout)[0]!.job.params).toEqual({ event_id: plain, track_slug: "sleep-10", depth: "laps_full" })
+  })
+
   it("a second ingest of a key with a live job is deduplicated, and --wait follows that job", async () => {
     const id = eventId()
     const first = await cli("ingest", "event", id, "--track", "sleep-6000")

@@ -6,7 +6,7 @@ import { NatsClient } from "../../src/broker/NatsClient.ts"
 import { configDrift, provisionStream } from "../../src/broker/Provisioner.ts"
 import { defaultPracticeNegativeBucket } from "../../src/cli/TopologyExport.ts"
 import { provisionTopology } from "../../src/queue/IngestStreams.ts"
-import { defaultTopologySettings, INGEST_STREAM, makeTopology } from "../../src/queue/Topology.ts"
+import { defaultTopologySettings, INGEST_STREAM, makeTopology, SCHEDULES_STREAM } from "../../src/queue/Topology.ts"
 import { THROTTLE_BUCKET_STREAM, ThrottleBucket, throttleBucketSpec } from "../../src/throttle/ThrottleBucket.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 
@@ -60,7 +60,8 @@ describe("nats/ export", () => {
       "INGEST_DLQ.json",
       "KV_host_throttle.json",
       "KV_ingest_jobs.json",
-      "KV_practice_negative.json"
+      "KV_practice_negative.json",
+      "SCHEDULES.json"
     ])
     const results = await withNats(server, (nats) =>
       Effect.gen(function*() {
@@ -68,13 +69,14 @@ describe("nats/ export", () => {
           yield* Effect.promise(() => nats.jsm.streams.add(readJson(`streams/${file}`)))
         }
         yield* Effect.promise(() => nats.jsm.consumers.add(INGEST_STREAM, readJson("consumers/ingest-workers.json")))
+        yield* Effect.promise(() => nats.jsm.consumers.add(SCHEDULES_STREAM, readJson("consumers/schedule-relay.json")))
         const topology = yield* provisionTopology(nats.jsm, makeTopology(defaultTopologySettings))
         const practice = yield* provisionStream(nats.jsm, defaultPracticeNegativeBucket())
         yield* ThrottleBucket.make(1).pipe(Effect.provideService(NatsClient, nats))
         const throttle = yield* Effect.promise(() => nats.jsm.streams.info(THROTTLE_BUCKET_STREAM))
         return { provisioned: [...topology, practice], throttleDrift: configDrift(throttleBucketSpec(1), throttle.config) }
       }))
-    expect(results.provisioned.map((r) => r.action)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged", "unchanged"])
+    expect(results.provisioned.map((r) => r.action)).toEqual(Array(7).fill("unchanged"))
     expect(results.throttleDrift).toEqual([])
   })
 })

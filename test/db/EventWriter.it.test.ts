@@ -9,6 +9,7 @@ import { PageValidators } from "../../src/db/PageValidators.ts"
 import { RaceReader } from "../../src/db/RaceReader.ts"
 import type { LiveRcId } from "../../src/liverc/LiveRcIds.ts"
 import type { RaceResult } from "../../src/liverc/models/RaceResult.ts"
+import { realEventStandings } from "../support/SimStandings.ts"
 import { advisoryLocks, migratedDatabase } from "./DbTestLayer.ts"
 import {
   eventUrl,
@@ -108,9 +109,17 @@ layer(migratedDatabase, { excludeTestServices: true })("EventWriter", (it) => {
         })),
         event.races.map((race) => ({ ...race }))
       )
-      assert.deepStrictEqual(stored.roundRankings, event.roundRankings)
-      assert.deepStrictEqual(stored.points, event.points)
-      assert.deepStrictEqual(stored.multiMains, event.multiMains)
+      assert.deepStrictEqual(stored.links, {
+        multiMains: event.multiMains,
+        points: event.points,
+        roundRankings: event.roundRankings,
+        overallRankingId: event.overallRankingId
+      })
+      // No standings page was in the snapshot: the sections are there, empty.
+      assert.deepStrictEqual(
+        [stored.multiMainResults, stored.rankings, stored.points, stored.overallRanking],
+        [[], [], [], []]
+      )
     }))
 
   it.effect("writing the same event again changes no row and keeps every id", () =>
@@ -228,6 +237,59 @@ layer(migratedDatabase, { excludeTestServices: true })("EventWriter", (it) => {
         Option.getOrThrow(yield* (yield* RaceReader).show(storedIds[1]!)),
         snapshot.races[1]!.result
       )
+    }))
+
+  it.effect("standings: the same pages again rewrite no row, a corrected page only its own, an unlinked page goes", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const writer = yield* EventWriter
+      const { event, results } = yield* loadRealEvent
+      const standings = realEventStandings()
+      const snapshot: EventSnapshot = { ...realSnapshot(event, results), standings }
+      // Row version (xmin) and updated_at of each stored standings page of the event.
+      const versions = () =>
+        sql<{ key: string; version: string }>`
+          WITH e AS (SELECT id FROM events WHERE source_event_id = ${realEventId})
+          SELECT 'multi-main:' || source_multi_main_id AS key, xmin || '@' || updated_at AS version
+            FROM event_multi_main_results WHERE event_id = (SELECT id FROM e)
+          UNION ALL SELECT 'round-ranking:' || source_round_id, xmin || '@' || updated_at
+            FROM event_round_rankings WHERE event_id = (SELECT id FROM e)
+          UNION ALL SELECT 'points:' || source_points_id, xmin || '@' || updated_at
+            FROM event_qual_points WHERE event_id = (SELECT id FROM e)
+          UNION ALL SELECT 'overall-ranking:' || source_ranking_id, xmin || '@' || updated_at
+            FROM event_overall_rankings WHERE event_id = (SELECT id FROM e)
+          ORDER BY 1
+        `
+      yield* writer.write(snapshot)
+      const before = yield* versions()
+      assert.strictEqual(before.length, 8)
+
+      yield* writer.write(snapshot)
+      assert.deepStrictEqual(yield* versions(), before)
+
+      const points = standings.points[0]!
+      const corrected = {
+        ...points.page,
+        classes: points.page.classes.map((table, index) => (index === 0 ? { ...table, tieBreaker: "IFMAR" } : table))
+      }
+      yield* writer.write({ ...snapshot, standings: { ...standings, points: [{ id: points.id, page: corrected }] } })
+      const after = yield* versions()
+      assert.deepStrictEqual(
+        after.filter((row, index) => row.version !== before[index]!.version).map((row) => row.key),
+        ["points:7070446"]
+      )
+
+      // Unchanged event page, no standings read: everything stays. The event page no longer
+      // linking a multi-main: its row goes, the others stay untouched.
+      yield* writer.write({ ...snapshot, event: null, standings: undefined })
+      assert.deepStrictEqual(yield* versions(), after)
+      yield* writer.write({ ...snapshot, event: { ...event, multiMains: event.multiMains.slice(0, 2) }, standings: undefined })
+      assert.deepStrictEqual(yield* versions(), after.filter((row) => row.key !== "multi-main:939123"))
+
+      const shown = Option.getOrThrow(yield* (yield* EventReader).show(realEventId))
+      assert.deepStrictEqual(shown.multiMainResults, standings.multiMains.slice(0, 2).map(({ page }) => page))
+      assert.deepStrictEqual(shown.points, [corrected])
+      assert.deepStrictEqual(shown.overallRanking, standings.overallRanking!.page.classes)
     }))
 
   it.effect("refuses an unchanged event page for an event that is not stored, with a non-transient error", () =>

@@ -39,13 +39,18 @@ const migrationState = (db: TestDatabase) =>
   }).pipe(Effect.provide(clientFor(db)))
 
 /** Every migration id, in order. */
-const allMigrations = [1, 2, 3]
+const allMigrations = [1, 2, 3, 4, 5]
 
 const expectedTables = [
   "drivers",
   "effect_sql_migrations",
   "event_entries",
+  "event_multi_main_results",
+  "event_overall_rankings",
+  "event_qual_points",
+  "event_round_rankings",
   "events",
+  "followed_tracks",
   "laps",
   "page_validators",
   "practice_days",

@@ -3,10 +3,15 @@ import { Kvm } from "@nats-io/kv"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { request as httpRequest } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Redacted } from "effect"
+import { EventWriter } from "../../src/db/EventWriter.ts"
 import { JOBS_BUCKET } from "../../src/queue/Topology.ts"
+import { loadRealEvent, realSnapshot } from "../db/Fixtures.ts"
 import { call, type GatewayProcess, startGateway } from "../support/GatewayProcess.ts"
 import { type NatsTestServer, startNatsServer } from "../support/NatsTestServer.ts"
 import { queueEnv } from "../support/QueueHarness.ts"
+import { realEventStandings } from "../support/SimStandings.ts"
 import type { TestDatabase } from "../support/TestDatabase.ts"
 import { labelValues, sample, seededDatabase, STORED_TRACK } from "./GatewayRig.ts"
 
@@ -19,6 +24,8 @@ import { labelValues, sample, seededDatabase, STORED_TRACK } from "./GatewayRig.
 const TOKEN = "gateway-test-token-0123456789"
 const STORED_EVENT = "486677"
 const STORED_EVENT_2 = "486678"
+/** Stored, and enqueued by one test only. */
+const STORED_EVENT_3 = "486679"
 /** The one job id format (JobCommands.newJobId), whoever made the command. */
 const JOB_ID = /^job-[A-Za-z0-9_-]{16}$/
 
@@ -30,7 +37,7 @@ describe("liverc-ingest gateway", () => {
 
   beforeAll(async () => {
     nats = await startNatsServer()
-    db = await seededDatabase([STORED_EVENT, STORED_EVENT_2])
+    db = await seededDatabase([STORED_EVENT, STORED_EVENT_2, STORED_EVENT_3])
     gateway = await startGateway({ ...queueEnv(nats.url), DATABASE_URL: db.url, GATEWAY_TOKEN: TOKEN })
     nc = await connect({ servers: nats.url })
   })
@@ -99,6 +106,38 @@ describe("liverc-ingest gateway", () => {
       expect(again.body.data).toMatchObject({ job_id: first.body.data.job_id, deduplicated: true })
     })
 
+    it("raises a live summary job to laps_full when laps are asked for, answering upgraded: true; never lowers it", async () => {
+      const first = await post("/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "700004", depth: "summary" })
+      expect(first.body.data).toMatchObject({ status: "queued", params: { depth: "summary" }, upgraded: false })
+      const deeper = await post("/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "700004", depth: "laps_full" })
+      expect(deeper.status).toBe(202)
+      expect(deeper.body.data).toMatchObject({
+        job_id: first.body.data.job_id,
+        status: "queued",
+        params: { event_id: "700004", depth: "laps_full" },
+        deduplicated: true,
+        upgraded: true
+      })
+      // What any gateway reads is the raised job; a shallower repeat changes nothing.
+      expect((await get(`/api/v1/ingestion/jobs/${first.body.data.job_id}`)).body.data.params.depth).toBe("laps_full")
+      const shallower = await post("/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "700004", depth: "summary" })
+      expect(shallower.body.data).toMatchObject({ params: { depth: "laps_full" }, deduplicated: true, upgraded: false })
+      const forced = await post("/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "700004", force: true })
+      expect(forced.body.data).toMatchObject({ params: { depth: "laps_full", force: true }, upgraded: true })
+    })
+
+    it("passes force: true on, by track and by id, and refuses a force that is not a boolean with 400", async () => {
+      const byTrack = await post("/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "700002", force: true })
+      expect(byTrack.status).toBe(202)
+      expect(byTrack.body.data).toMatchObject({ params: { event_id: "700002", force: true } })
+      const byId = await post(`/api/v1/events/${STORED_EVENT_3}/ingest`, { force: true })
+      expect(byId.status).toBe(202)
+      expect(byId.body.data).toMatchObject({ params: { event_id: STORED_EVENT_3, track_slug: STORED_TRACK, force: true } })
+      const plain = await post("/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "700003" })
+      expect(plain.body.data.params).not.toHaveProperty("force")
+      expectError(await post("/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "1", force: "yes" }), 400, "VALIDATION_ERROR")
+    })
+
     it("shares the dedupe key between ingest by id and ingest by track (LiveRC event ids are global)", async () => {
       const byId = await post(`/api/v1/events/${STORED_EVENT}/ingest`)
       const byTrack = await post("/api/v1/events/ingest", { track_slug: STORED_TRACK, source_event_id: STORED_EVENT })
@@ -129,7 +168,7 @@ describe("liverc-ingest gateway", () => {
       const enqueued = await post("/api/v1/tracks/job-get/events/sync")
       const answer = await get(`/api/v1/ingestion/jobs/${enqueued.body.data.job_id}`)
       expect(answer.status).toBe(200)
-      const { deduplicated: _, ...document } = enqueued.body.data
+      const { deduplicated: _, upgraded: _upgraded, ...document } = enqueued.body.data
       expect(answer.body).toEqual({ success: true, data: { ...document, queue_position: expect.any(Number) } })
     })
 
@@ -174,7 +213,7 @@ describe("liverc-ingest gateway", () => {
       ["a slug with a dot", "/api/v1/events/ingest", { track_slug: "bad.slug", source_event_id: "1" }, "track_slug"],
       ["a missing event id", "/api/v1/events/ingest", { track_slug: "bbrcc" }, "source_event_id"],
       ["a numeric event id", "/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: 42 }, "source_event_id"],
-      ["an unknown field", "/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "1", force: true }, "force"],
+      ["an unknown field", "/api/v1/events/ingest", { track_slug: "bbrcc", source_event_id: "1", priority: 1 }, "priority"],
       ["an upper-case slug in the path", "/api/v1/tracks/BBRCC/events/sync", undefined, "slug"],
       ["a date that is not a day", "/api/v1/tracks/bbrcc/practice/discover", { from: "2025-02-30", to: "2025-03-01" }, "from"],
       ["a date in another format", "/api/v1/tracks/bbrcc/practice/discover", { from: "2025-01-01", to: "01/03/2025" }, "to"],
@@ -230,6 +269,61 @@ describe("liverc-ingest gateway", () => {
     it("answers an unknown route or method with 404 NOT_FOUND", async () => {
       expectError(await get("/api/v1/nothing-here"), 404, "NOT_FOUND")
       expectError(await post("/healthz"), 404, "NOT_FOUND")
+    })
+  })
+
+  describe("event read route", () => {
+    const standings = realEventStandings()
+
+    beforeAll(async () => {
+      // Event 486677 as an ingest stores it, with its four kinds of standings pages.
+      await Effect.runPromise(
+        Effect.gen(function*() {
+          const { event, results } = yield* loadRealEvent
+          yield* (yield* EventWriter).write({ ...realSnapshot(event, results), standings })
+        }).pipe(
+          Effect.provide(EventWriter.layer.pipe(Layer.provide(PgClient.layer({ url: Redacted.make(db.url), maxConnections: 1 }))))
+        )
+      )
+    })
+
+    it("answers a stored event with its races and its standings in four sections, without a token", async () => {
+      const answer = await get(`/api/v1/events/${STORED_EVENT}`)
+      expect(answer.status).toBe(200)
+      expect(answer.body.success).toBe(true)
+      const event = answer.body.data
+      expect(event).toMatchObject({ eventId: STORED_EVENT, trackSlug: STORED_TRACK, ingestDepth: "laps_full" })
+      expect(event.races).toHaveLength(32)
+      expect(event.races[0]).toMatchObject({ raceId: "6304829", label: "1/8 Nitro Buggy A-Main", ingestDepth: "laps_full" })
+      expect(event.links.multiMains.map((link: { id: string }) => link.id)).toEqual(["939156", "939133", "939123"])
+      expect(event.multiMainResults).toEqual(standings.multiMains.map(({ page }) => page))
+      expect(event.rankings).toEqual(standings.roundRankings.map(({ page }) => page))
+      expect(event.points).toEqual(standings.points.map(({ page }) => page))
+      expect(event.overallRanking).toEqual(standings.overallRanking!.page.classes)
+      expect(event.overallRanking.reduce((sum: number, table: { entries: Array<unknown> }) => sum + table.entries.length, 0))
+        .toBe(71)
+    })
+
+    it("answers an event stored from the events list alone with every section an empty list", async () => {
+      const answer = await get(`/api/v1/events/${STORED_EVENT_2}`)
+      expect(answer.status).toBe(200)
+      expect(answer.body.data).toMatchObject({
+        eventId: STORED_EVENT_2,
+        ingestDepth: "none",
+        races: [],
+        multiMainResults: [],
+        rankings: [],
+        points: [],
+        overallRanking: []
+      })
+    })
+
+    it("answers an unknown event with 404 EVENT_NOT_STORED and an id that cannot be one with 400 naming eventId", async () => {
+      expectError(await get("/api/v1/events/123"), 404, "EVENT_NOT_STORED")
+      const invalid = await get("/api/v1/events/12x")
+      expectError(invalid, 400, "VALIDATION_ERROR")
+      expect(invalid.body.error.message).toContain("eventId")
+      expectError(await get("/api/v1/events/0123"), 400, "VALIDATION_ERROR")
     })
   })
 
@@ -304,10 +398,15 @@ describe("liverc-ingest gateway", () => {
       expect(Object.keys(spec.paths).sort()).toEqual([
         "/api/v1/admin/liverc/pause",
         "/api/v1/events/ingest",
+        "/api/v1/events/{eventId}",
         "/api/v1/events/{eventId}/ingest",
         "/api/v1/ingestion/jobs/{jobId}",
+        "/api/v1/schedules",
+        "/api/v1/schedules/{scheduleId}",
+        "/api/v1/tracks/followed",
         "/api/v1/tracks/sync",
         "/api/v1/tracks/{slug}/events/sync",
+        "/api/v1/tracks/{slug}/follow",
         "/api/v1/tracks/{slug}/practice/discover",
         "/healthz",
         "/metrics",

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest"
 import { parseEventPage } from "../../src/liverc/EventPageParser.ts"
 import type { MultiMainEntry } from "../../src/liverc/models/MultiMainResult.ts"
 import { classOfLabel, mainRunOf, parseMultiMainResult } from "../../src/liverc/MultiMainResultParser.ts"
+import { parseRaceResult } from "../../src/liverc/RaceResultParser.ts"
 import { brokenPages } from "../support/BrokenPages.ts"
-import { fixturePage, parsed, parseFailure, trackUrl } from "../support/LiveRcPages.ts"
+import { capturedPage, fixturePage, parsed, parseFailure, trackUrl } from "../support/LiveRcPages.ts"
 import { eventWithStandings, simPage, simWorld } from "../support/SimStandings.ts"
 
 const multiMainUrl = (id: string) => trackUrl(`/results/?p=view_multi_main_result&id=${id}`)
@@ -87,12 +88,27 @@ describe("parseMultiMainResult on pages the simulator serves", () => {
     }
   })
 
-  it("parses the multi-mains that event 486677's real page links (939156, 939133, 939123)", () => {
-    for (const id of ["939156", "939133", "939123"]) {
+  it("parses the multi-mains that event 486677's real page links, each made of the races of its main as served", () => {
+    const event = parsed(parseEventPage(capturedPage("event-486677/event.html"), trackUrl("/results/?p=view_event&id=486677")))
+    expect(event.multiMains.map((link) => link.id)).toEqual(["939156", "939133", "939123"])
+    for (const [id, letter] of [["939156", "A"], ["939133", "B"], ["939123", "C"]] as const) {
       const result = parsed(parseMultiMainResult(simPage(`/results/?p=view_multi_main_result&id=${id}`), multiMainUrl(id)))
-      expect(result.multiMainId).toBe(id)
-      expect(result.entries.length).toBeGreaterThan(0)
-      expect(result.entries.every((entry) => entry.mains.length === 3)).toBe(true)
+      expect(result).toMatchObject({ multiMainId: id, className: "1/8 Electric Buggy", completedMains: 3, totalMains: 3 })
+      expect(result.mains).toEqual([1, 2, 3].map((n) => `${letter}${n}`))
+      for (const main of result.mains) {
+        const listed = event.races.find((race) => race.label === `1/8 Electric Buggy ${main}-Main`)!
+        const raceUrl = trackUrl(`/results/?p=view_race_result&id=${listed.raceId}`)
+        const race = parsed(parseRaceResult(simPage(`/results/?p=view_race_result&id=${listed.raceId}`), raceUrl))
+        // Every starter of the race has its place and laps in the standings' column of that main, no one else.
+        const runs = result.entries.flatMap((entry) =>
+          entry.mains.filter((run) => run.main === main).map((run) => [entry.driverName, run.position, run.laps])
+        )
+        expect(runs.sort(), `${id} ${main}`).toEqual(
+          race.results.map((row) => [row.driverName, row.position, row.lapsCompleted]).sort()
+        )
+      }
+      const points = result.entries.map((entry) => entry.points!)
+      expect(points, id).toEqual([...points].sort((a, b) => a - b))
     }
   })
 })

@@ -10,7 +10,8 @@ import { capturedPage } from "../support/LiveRcPages.ts"
 /**
  * PageParser: pages parsed on worker threads give what the pure parsers give; a parse past
  * LIVERC_PARSE_TIMEOUT ends as a typed `timeout` failure with its thread terminated, while the
- * main event loop keeps turning; threads start on demand and exit when idle.
+ * main event loop keeps turning; threads start on demand and exit when idle. Pages up to
+ * `inlineBytes` are parsed in place, with the same answers, and never start a thread.
  */
 
 const spinning = new URL("../support/SpinningParseWorker.ts", import.meta.url).href
@@ -166,18 +167,61 @@ describe("PageParser", () => {
       }))
   })
 
-  it("reads LIVERC_PARSE_TIMEOUT and LIVERC_PARSE_THREADS, within bounds", { timeout: 60_000 }, async () => {
+  it("parses a page up to inlineBytes on the calling thread, exactly as the pure parser, and starts no thread", { timeout: 60_000 }, async () => {
+    const samples = samplePages()
+    const largest = Math.max(...samples.map((sample) => Buffer.byteLength(sample.html)))
+    await withParser({ timeoutMillis: 5_000, threads: 1, inlineBytes: largest }, (parser) =>
+      Effect.gen(function*() {
+        for (const sample of samples) {
+          const url = urlFor[sample.kind]
+          const direct = yield* Effect.result(parsePage(sample.kind, sample.html, url))
+          expect(yield* Effect.result(parser.parse(sample.kind, sample.html, url)), sample.name).toEqual(direct)
+          const other = sample.kind === "event" ? "race-result" : "event"
+          const refusedDirect = yield* Effect.result(parsePage(other, sample.html, urlFor[other]))
+          expect(yield* Effect.result(parser.parse(other, sample.html, urlFor[other])), `${sample.name} as ${other}`)
+            .toEqual(refusedDirect)
+        }
+        expect(yield* Effect.promise(threads)).toBe(0)
+      }))
+  })
+
+  it("sends a page over inlineBytes to a thread, under the deadline", { timeout: 60_000 }, async () => {
+    const url = urlFor["race-result"]
+    const good = capturedPage("event-486677/race.6304829.html")
+    // SPIN never finishes: only a thread's deadline ends it, so it must not run here.
+    const spin = `SPIN ${"x".repeat(200)}`
+    await withParser({ timeoutMillis: 300, threads: 1, workerFile: spinning, inlineBytes: 100 }, (parser) =>
+      Effect.gen(function*() {
+        const failure = yield* Effect.flip(parser.parse("race-result", spin, url))
+        expect(failure.reason).toMatch(/^timeout after 300 ms/)
+        expect((yield* parser.parse("race-result", good, url)).results).toHaveLength(12)
+      }))
+    // A page of 100 characters but more UTF-8 bytes than that is over the limit too.
+    const wide = `SPIN ${"é".repeat(60)}`
+    expect(wide.length).toBeLessThanOrEqual(100)
+    await withParser({ timeoutMillis: 300, threads: 1, workerFile: spinning, inlineBytes: 100 }, (parser) =>
+      Effect.gen(function*() {
+        const failure = yield* Effect.flip(parser.parse("race-result", wide, url))
+        expect(failure.reason).toMatch(/^timeout after 300 ms/)
+      }))
+  })
+
+  it("reads LIVERC_PARSE_TIMEOUT, LIVERC_PARSE_THREADS and LIVERC_PARSE_INLINE_BYTES, within bounds", { timeout: 60_000 }, async () => {
     const build = (env: Record<string, string>) =>
       Effect.runPromiseExit(Effect.scoped(Layer.build(PageParser.layer.pipe(
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
       ))))
     expect(Exit.isSuccess(await build({ LIVERC_PARSE_TIMEOUT: "2s", LIVERC_PARSE_THREADS: "2" }))).toBe(true)
+    expect(Exit.isSuccess(await build({ LIVERC_PARSE_INLINE_BYTES: "0" }))).toBe(true)
+    expect(Exit.isSuccess(await build({ LIVERC_PARSE_INLINE_BYTES: "1048576" }))).toBe(true)
     expect(Exit.isSuccess(await build({}))).toBe(true)
     const refused: ReadonlyArray<Record<string, string>> = [
       { LIVERC_PARSE_TIMEOUT: "10ms" },
       { LIVERC_PARSE_TIMEOUT: "11m" },
       { LIVERC_PARSE_THREADS: "0" },
-      { LIVERC_PARSE_THREADS: "17" }
+      { LIVERC_PARSE_THREADS: "17" },
+      { LIVERC_PARSE_INLINE_BYTES: "-1" },
+      { LIVERC_PARSE_INLINE_BYTES: "1048577" }
     ]
     for (const env of refused) {
       expect(Exit.isFailure(await build(env)), JSON.stringify(env)).toBe(true)

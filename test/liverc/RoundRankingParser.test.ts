@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { parseEventPage } from "../../src/liverc/EventPageParser.ts"
+import { parseRaceResult } from "../../src/liverc/RaceResultParser.ts"
 import { parseRoundRanking } from "../../src/liverc/RoundRankingParser.ts"
 import { brokenPages } from "../support/BrokenPages.ts"
 import { capturedPage, fixturePage, parsed, parseFailure, trackUrl } from "../support/LiveRcPages.ts"
@@ -85,16 +86,30 @@ describe("parseRoundRanking on pages the simulator serves", () => {
     }
   })
 
-  it("parses the round rankings event 486677's real page links, with its order", () => {
+  it("parses the round rankings event 486677's real page links, each ranking the heats of its round as served", () => {
     const event = parsed(parseEventPage(capturedPage("event-486677/event.html"), trackUrl("/results/?p=view_event&id=486677")))
     expect(event.roundRankings.map((r) => r.id)).toEqual(["1470838", "1470839", "1471194"])
-    for (const link of event.roundRankings) {
+    for (const [index, link] of event.roundRankings.entries()) {
       const ranking = parsed(parseRoundRanking(
         simPage(`/results/?p=view_round_ranking&id=${link.id}&o=laps_time`),
         rankingUrl(link.id, "laps_time")
       ))
-      expect([ranking.roundId, ranking.order]).toEqual([link.id, "laps_time"])
-      expect(ranking.classes.every((c) => c.className !== null && c.entries.length > 0)).toBe(true)
+      expect([ranking.roundId, ranking.order, ranking.title]).toEqual([link.id, "laps_time", link.label])
+      const heats = event.races.filter((race) => race.round === `Qualifier Round ${index + 1}`)
+      expect(ranking.classes.map((c) => c.className).sort()).toEqual([...new Set(heats.map((race) => race.className))].sort())
+      for (const cls of ranking.classes) {
+        // Every driver of the class's heats once, at the best laps/time they did in one of them.
+        const runs = heats.filter((race) => race.className === cls.className).flatMap((race) => {
+          const url = trackUrl(`/results/?p=view_race_result&id=${race.raceId}`)
+          return parsed(parseRaceResult(simPage(`/results/?p=view_race_result&id=${race.raceId}`), url)).results
+        })
+        expect(cls.entries.map((e) => e.driverName).sort()).toEqual([...new Set(runs.map((row) => row.driverName))].sort())
+        for (const entry of cls.entries) {
+          const best = Math.max(...runs.filter((row) => row.driverName === entry.driverName).map((row) => row.lapsCompleted))
+          expect(entry.laps, `${link.label} ${entry.driverName}`).toBe(best)
+        }
+        expect(cls.entries.map((e) => e.position)).toEqual(cls.entries.map((_, i) => i + 1))
+      }
     }
   })
 })

@@ -83,7 +83,14 @@ describe("worker observability", () => {
   })
 
   it("logs JSON lines annotated with the job, its event, the attempt and the stage", async () => {
-    const command = await rig.enqueue({ kind: "ingest_event", event_id: "486677", track_slug: "canberraoffroad", depth: "summary" })
+    // Forced: the event is stored and unchanged, and only a forced run goes through every stage.
+    const command = await rig.enqueue({
+      kind: "ingest_event",
+      event_id: "486677",
+      track_slug: "canberraoffroad",
+      depth: "summary",
+      force: true
+    })
     await rig.settled(command.job_id)
     const lines = logLines(worker.output())
     expect(lines.every((line) => typeof line.level === "string" && typeof line.timestamp === "string")).toBe(true)

@@ -5,11 +5,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { EventReader } from "../../src/db/EventReader.ts"
+import type { IngestEventCommand } from "../../src/jobs/Commands.ts"
+import { newJobId } from "../../src/jobs/JobCommands.ts"
 import { RaceReader } from "../../src/db/RaceReader.ts"
 import type { LiveRcId } from "../../src/liverc/LiveRcIds.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import { type CliWorker, eventually, type IngestRig, rowCounts, servedEvent, startRig } from "../support/IngestRig.ts"
 import { deadLetters, inIngest, sleep } from "../support/QueueProbe.ts"
+import { eventWithStandings } from "../support/SimStandings.ts"
 
 /**
  * The event ingest end to end, as shipped: a `liverc-ingest worker` process pulling from a private
@@ -37,13 +41,15 @@ const printed = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
 describe("ingest_event on a worker process", () => {
   let rig: IngestRig
   let worker: CliWorker
-  let reader: ManagedRuntime.ManagedRuntime<RaceReader, unknown>
+  let reader: ManagedRuntime.ManagedRuntime<RaceReader | EventReader, unknown>
 
   beforeAll(async () => {
     rig = await startRig()
     worker = await rig.startWorker()
     reader = ManagedRuntime.make(
-      RaceReader.layer.pipe(Layer.provide(PgClient.layer({ url: Redacted.make(rig.db.url), maxConnections: 4 })))
+      Layer.mergeAll(RaceReader.layer, EventReader.layer).pipe(
+        Layer.provide(PgClient.layer({ url: Redacted.make(rig.db.url), maxConnections: 4 }))
+      )
     )
   })
   afterAll(async () => {
@@ -60,6 +66,55 @@ describe("ingest_event on a worker process", () => {
   /** What the database says about a race, in the shape `show race` prints. */
   const shown = (raceId: string) =>
     reader.runPromise(RaceReader.use((r) => r.show(raceId as LiveRcId))).then(Option.getOrUndefined)
+
+  /** What the database says about an event, in the shape `show event` prints. */
+  const shownEvent = (eventId: string) =>
+    reader.runPromise(EventReader.use((r) => r.show(eventId as LiveRcId))).then(Option.getOrThrow)
+
+  /** Page requests the simulator saw (robots.txt, read once per track and cached, left out), by kind and status. */
+  const requests = () => {
+    const stats = rig.sim.stats()
+    const byKind = Object.fromEntries(
+      Object.entries(stats.byKind).filter(([kind]) => kind !== "robots").map(([kind, counts]) => [kind, counts.byStatus])
+    )
+    return { total: stats.total - (stats.byKind["robots"]?.total ?? 0), byKind }
+  }
+
+  /**
+   * Every stored row of the event as (table, key, row version): equal before and after means no
+   * row was inserted, deleted or so much as rewritten (a rewrite gets a new xmin even when its
+   * values stay the same).
+   */
+  const rowVersions = async (eventId: string) => {
+    const rows = await rig.sql.query<{ versions: string }>(
+      `WITH e AS (SELECT id, xmin::text AS v FROM events WHERE source_event_id = $1)
+       SELECT string_agg(t || ':' || k || ':' || v, ',' ORDER BY t, k) AS versions FROM (
+         SELECT 'events' AS t, id::text AS k, v FROM e
+         UNION ALL SELECT 'races', r.id::text, r.xmin::text FROM races r JOIN e ON r.event_id = e.id
+         UNION ALL SELECT 'results', rr.id::text, rr.xmin::text FROM race_results rr JOIN races r ON r.id = rr.race_id
+           JOIN e ON r.event_id = e.id
+         UNION ALL SELECT 'laps', l.race_result_id || '/' || l.lap, l.xmin::text FROM laps l
+           JOIN race_results rr ON rr.id = l.race_result_id JOIN races r ON r.id = rr.race_id JOIN e ON r.event_id = e.id
+         UNION ALL SELECT 'entries', x.id::text, x.xmin::text FROM event_entries x JOIN e ON x.event_id = e.id
+         UNION ALL SELECT 'multi-main', m.source_multi_main_id, m.xmin || '@' || m.updated_at
+           FROM event_multi_main_results m JOIN e ON m.event_id = e.id
+         UNION ALL SELECT 'round-ranking', r.source_round_id, r.xmin || '@' || r.updated_at
+           FROM event_round_rankings r JOIN e ON r.event_id = e.id
+         UNION ALL SELECT 'points', p.source_points_id, p.xmin || '@' || p.updated_at
+           FROM event_qual_points p JOIN e ON p.event_id = e.id
+         UNION ALL SELECT 'overall', o.source_ranking_id, o.xmin || '@' || o.updated_at
+           FROM event_overall_rankings o JOIN e ON o.event_id = e.id
+       ) v`,
+      [eventId]
+    )
+    return rows[0]!.versions
+  }
+
+  /** The row versions of the event's standings pages only. */
+  const standingsVersions = async (eventId: string) =>
+    (await rowVersions(eventId)).split(",").filter((entry) =>
+      /^(multi-main|round-ranking|points|overall):/.test(entry)
+    )
 
   /** Ids and values of the event's stored rows: equal before and after means nothing was rewritten. */
   const fingerprint = async (eventId: string) => {
@@ -103,9 +158,14 @@ describe("ingest_event on a worker process", () => {
     expect(await inIngest(rig.client, `ingest.event.${realEvent}`)).toBe(false)
   })
 
-  it("stores event 486677 at laps_full so that every race shows exactly what its served page parses to", async () => {
+  it("stores event 486677 at laps_full with every race as its served page parses and all four kinds of standings", async () => {
     const served = await servedEvent(rig.sim, slug, realEvent)
     expect(served.races.size).toBe(32)
+    // What the real event page links: 3 multi-mains, 3 round rankings, 1 points table, 1 final ranking.
+    expect(served.event.multiMains.map((link) => link.id)).toEqual(["939156", "939133", "939123"])
+    expect(served.event.roundRankings.map((link) => link.id)).toEqual(["1470838", "1470839", "1471194"])
+    expect(served.event.points.map((link) => link.id)).toEqual(["7070446"])
+    expect(served.event.overallRankingId).toBe(realEvent)
     rig.sim.resetStats()
     const { status } = await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full" })
     expect(status).toMatchObject({
@@ -116,15 +176,28 @@ describe("ingest_event on a worker process", () => {
         track_slug: slug,
         depth: "laps_full",
         ...served.counts,
-        pages_fetched: 34,
-        pages_not_modified: 0
+        pages_fetched: 42,
+        pages_not_modified: 0,
+        pages_skipped: 0,
+        warnings: []
       }
     })
-    // The event page, the entry list and every race page, each once; robots.txt besides, read
-    // for the track's Crawl-delay (and the catalogue's, by the worker's background check).
-    const stats = rig.sim.stats()
-    expect(stats.total - (stats.byKind["robots"]?.total ?? 0)).toBe(34)
-    expect(stats.byKind["robots"]?.total ?? 0).toBeGreaterThanOrEqual(1)
+    // The event page, the entry list, every race page and every standings page, each once;
+    // robots.txt besides, read for the track's Crawl-delay (and the catalogue's, by the worker's
+    // background check).
+    expect(requests()).toEqual({
+      total: 42,
+      byKind: {
+        event: { "200": 1 },
+        "entry-list": { "200": 1 },
+        "race-result": { "200": 32 },
+        "multi-main": { "200": 3 },
+        "round-ranking": { "200": 3 },
+        points: { "200": 1 },
+        "overall-ranking": { "200": 1 }
+      }
+    })
+    expect(rig.sim.stats().byKind["robots"]?.total ?? 0).toBeGreaterThanOrEqual(1)
     const counts = await rowCounts(rig.sql)
     expect(counts).toMatchObject({
       events: 1,
@@ -132,8 +205,21 @@ describe("ingest_event on a worker process", () => {
       race_results: served.counts.results,
       drivers: served.counts.drivers,
       laps: served.counts.laps,
-      page_validators: 34
+      page_validators: 42,
+      event_multi_main_results: 3,
+      event_round_rankings: 3,
+      event_qual_points: 1,
+      event_overall_rankings: 1
     })
+    // Stored as the served pages parse, in link order; the final ranking is all 71 entries.
+    const event = await shownEvent(realEvent)
+    expect({
+      multiMainResults: event.multiMainResults,
+      rankings: event.rankings,
+      points: event.points,
+      overallRanking: event.overallRanking
+    }).toEqual(served.standings)
+    expect(event.overallRanking.reduce((sum, table) => sum + table.entries.length, 0)).toBe(71)
 
     for (const [raceId, race] of served.races) {
       expect(printed(await shown(raceId)), `race ${raceId}`).toBe(printed(race.result))
@@ -160,20 +246,28 @@ describe("ingest_event on a worker process", () => {
     }
   })
 
-  it("re-ingests the unchanged event with 304s only: nothing transferred, every table keeps its rows and ids", async () => {
-    const before = { counts: await rowCounts(rig.sql), rows: await fingerprint(realEvent) }
+  it("re-ingests the unchanged event with the event page alone (304): no race or standings request, no row rewritten", async () => {
+    const before = { counts: await rowCounts(rig.sql), rows: await fingerprint(realEvent), versions: await rowVersions(realEvent) }
     rig.sim.resetStats()
     const { status } = await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full" })
     expect(status).toMatchObject({
       status: "completed",
-      result: { races: 32, pages_fetched: 0, pages_not_modified: 34, bytes_fetched: 0 }
+      result: {
+        races: 32,
+        results: before.counts["race_results"],
+        laps: before.counts["laps"],
+        pages_fetched: 0,
+        pages_not_modified: 1,
+        pages_skipped: 41,
+        bytes_fetched: 0,
+        warnings: []
+      }
     })
-    const stats = rig.sim.stats()
-    expect(stats.total).toBe(34)
-    expect(stats.notModified).toBe(34)
-    expect(stats.bytesSent).toBe(0)
+    expect(requests()).toEqual({ total: 1, byKind: { event: { "304": 1 } } })
+    expect(rig.sim.stats().bytesSent).toBe(0)
     expect(await rowCounts(rig.sql)).toEqual(before.counts)
     expect(await fingerprint(realEvent)).toEqual(before.rows)
+    expect(await rowVersions(realEvent)).toBe(before.versions)
     expect(await duplicates()).toBe(0)
   })
 
@@ -183,26 +277,50 @@ describe("ingest_event on a worker process", () => {
     expect(status).toMatchObject({
       status: "completed",
       attempts: 1,
-      result: { event_id: realEvent, track_slug: slug, races: 32, pages_not_modified: 34 }
+      result: { event_id: realEvent, track_slug: slug, races: 32, pages_not_modified: 1, pages_skipped: 41 }
     })
-    expect(rig.sim.stats().notModified).toBe(34)
+    expect(requests().total).toBe(1)
   })
 
-  it("converges to the same rows and ids when every page is fetched and written again", async () => {
-    const before = { counts: await rowCounts(rig.sql), rows: await fingerprint(realEvent) }
-    // Without validators every page comes back in full and the whole event is written again,
-    // as for a redelivered job whose first run committed.
-    await rig.sql.query("DELETE FROM page_validators")
+  it("takes an event page with a new ETag but the same content as unchanged: one request, only its validator stored", async () => {
+    // The real page's bytes change (a comment), what it says does not.
+    rig.sim.mutate({ kind: "event", id: realEvent })
+    const before = { counts: await rowCounts(rig.sql), versions: await rowVersions(realEvent) }
     rig.sim.resetStats()
     const { status } = await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full" })
-    expect(status).toMatchObject({ status: "completed", result: { pages_fetched: 34, pages_not_modified: 0 } })
+    expect(status).toMatchObject({ status: "completed", result: { pages_fetched: 1, pages_not_modified: 0, pages_skipped: 41 } })
+    expect(requests()).toEqual({ total: 1, byKind: { event: { "200": 1 } } })
+    expect(await rowCounts(rig.sql)).toEqual(before.counts)
+    expect(await rowVersions(realEvent)).toBe(before.versions)
+    // Its new validator was kept: the next refresh is a 304.
+    rig.sim.resetStats()
+    await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full" })
+    expect(requests()).toEqual({ total: 1, byKind: { event: { "304": 1 } } })
+  })
+
+  it("re-fetches every page unconditionally with force: true and converges to the same rows, standings rows untouched", async () => {
+    const before = {
+      counts: await rowCounts(rig.sql),
+      rows: await fingerprint(realEvent),
+      standings: await standingsVersions(realEvent)
+    }
+    expect(before.standings).toHaveLength(8)
+    rig.sim.resetStats()
+    const { status } = await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full", force: true })
+    expect(status).toMatchObject({
+      status: "completed",
+      result: { pages_fetched: 42, pages_not_modified: 0, pages_skipped: 0, warnings: [] }
+    })
     expect(rig.sim.stats().notModified).toBe(0)
+    expect(requests().total).toBe(42)
     expect(await rowCounts(rig.sql)).toEqual(before.counts)
     expect(await fingerprint(realEvent)).toEqual(before.rows)
+    // The same content read again: not one standings row rewritten (same xmin, same updated_at).
+    expect(await standingsVersions(realEvent)).toEqual(before.standings)
     expect(await duplicates()).toBe(0)
   })
 
-  it("updates a result corrected upstream in place, fetching only the changed page", async () => {
+  it("misses a result corrected under an unchanged event page until a forced run, which updates it in place", async () => {
     const raceId = "6304829"
     const storedBefore = await rig.sql.query<{ id: string; row_key: string; total_time_ms: number }>(
       `SELECT rr.id::text, rr.row_key, rr.total_time_ms FROM race_results rr JOIN races r ON r.id = rr.race_id
@@ -215,9 +333,15 @@ describe("ingest_event on a worker process", () => {
     const race = corrected.races.get(raceId)!
     expect(printed(race.result)).not.toBe(printed(await shown(raceId)))
 
+    // The event page does not change with a race's lap time: a refresh sees nothing to do.
     rig.sim.resetStats()
-    const { status } = await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full" })
-    expect(status).toMatchObject({ status: "completed", result: { pages_fetched: 1, pages_not_modified: 33 } })
+    const { status: refreshed } = await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full" })
+    expect(refreshed).toMatchObject({ status: "completed", result: { pages_fetched: 0, pages_not_modified: 1 } })
+    expect(printed(await shown(raceId))).not.toBe(printed(race.result))
+
+    rig.sim.resetStats()
+    const { status } = await ingest({ event_id: realEvent, track_slug: slug, depth: "laps_full", force: true })
+    expect(status).toMatchObject({ status: "completed", result: { pages_fetched: 42, pages_not_modified: 0 } })
     expect(printed(await shown(raceId))).toBe(printed(race.result))
     const storedAfter = await rig.sql.query<{ id: string; row_key: string; total_time_ms: number }>(
       `SELECT rr.id::text, rr.row_key, rr.total_time_ms FROM race_results rr JOIN races r ON r.id = rr.race_id
@@ -242,16 +366,50 @@ describe("ingest_event on a worker process", () => {
     const resultsBefore = await fingerprint(eventId)
     expect(resultsBefore.laps).toBeNull()
 
+    rig.sim.resetStats()
     const { status: full } = await ingest({ event_id: eventId, depth: "laps_full" })
     expect(full).toMatchObject({
       status: "completed",
-      // Pages stored at summary do not cover laps_full: every page is fetched again.
-      result: { depth: "laps_full", ...served.counts, pages_fetched: served.counts.races + 2, pages_not_modified: 0 }
+      // Pages stored at summary do not cover laps_full: the event page and every race page are
+      // fetched again; the entry list and the standings do not depend on the depth.
+      result: {
+        depth: "laps_full",
+        ...served.counts,
+        pages_fetched: served.counts.races + 1,
+        pages_not_modified: 0,
+        pages_skipped: 1 + served.sidePages
+      }
     })
+    expect(requests()).toEqual({ total: served.counts.races + 1, byKind: { event: { "200": 1 }, "race-result": { "200": served.counts.races } } })
     const resultsAfter = await fingerprint(eventId)
     expect(resultsAfter.results).toBe(resultsBefore.results)
     for (const [raceId, race] of served.races) {
       expect(printed(await shown(raceId)), `race ${raceId}`).toBe(printed(race.result))
+    }
+  })
+
+  it("does the laps too when laps_full is asked for while a summary ingest runs: the live job is raised, not deduplicated away", async () => {
+    const eventId = "700009"
+    const served = await servedEvent(rig.sim, "sim-upgrade", eventId)
+    // The event page alone is slow, so the summary run is surely under way when laps are asked for.
+    rig.sim.configure({ latencyRules: [{ match: `[?&]id=${eventId}$`, latency: { fixedMs: 1500 } }] })
+    try {
+      const summary = await rig.enqueue({ kind: "ingest_event", event_id: eventId, track_slug: "sim-upgrade", depth: "summary" })
+      await rig.waitFor(summary.job_id, (s) => s.status === "running")
+      const deeper = await rig.client.runPromise(JobQueue.use((queue) =>
+        queue.enqueue({ ...(summary as IngestEventCommand), job_id: newJobId(), depth: "laps_full" })
+      ))
+      expect(deeper).toMatchObject({ deduplicated: true, upgraded: true, job: { job_id: summary.job_id, params: { depth: "laps_full" } } })
+      const done = await rig.settled(summary.job_id)
+      expect(done).toMatchObject({
+        status: "completed",
+        attempts: 1,
+        params: { depth: "laps_full" },
+        result: { depth: "laps_full", laps: served.counts.laps }
+      })
+      expect((await fingerprint(eventId)).laps).not.toBeNull()
+    } finally {
+      rig.sim.configure({ latencyRules: [] })
     }
   })
 
@@ -310,5 +468,141 @@ describe("ingest_event on a worker process", () => {
       rig.sim.configure({ latencyRules: [] })
     }
     expect(worker.output()).not.toMatch(/crashed/)
+  })
+  it("refreshes an event that gained a race with the event page, that race and the standings it can move", async () => {
+    const eventId = "700010"
+    const track = "sim-refresh"
+    const { status: first } = await ingest({ event_id: eventId, track_slug: track, depth: "laps_full" })
+    expect(first).toMatchObject({ status: "completed", result: { pages_skipped: 0 } })
+    const before = (await rowVersions(eventId)).split(",")
+
+    rig.sim.mutate({ kind: "event", id: eventId })
+    const served = await servedEvent(rig.sim, track, eventId)
+    const stored = new Set((await shownEvent(eventId)).races.map((race) => race.raceId))
+    const added = served.event.races.filter((race) => !stored.has(race.raceId))
+    expect(added).toHaveLength(1)
+    expect(added[0]!.round).toBe("Main Events")
+
+    rig.sim.resetStats()
+    const { status } = await ingest({ event_id: eventId, track_slug: track, depth: "laps_full" })
+    // The new race is a main: it can move the final ranking (asked conditionally: unchanged, 304),
+    // not the qualifying pages; nor does the entry list change with it.
+    expect(requests()).toEqual({
+      total: 3,
+      byKind: { event: { "200": 1 }, "race-result": { "200": 1 }, "overall-ranking": { "304": 1 } }
+    })
+    expect(status).toMatchObject({
+      status: "completed",
+      result: {
+        ...served.counts,
+        pages_fetched: 2,
+        pages_not_modified: 1,
+        pages_skipped: 1 + (served.counts.races - 1) + (served.sidePages - 1),
+        warnings: []
+      }
+    })
+    expect(printed(await shown(added[0]!.raceId))).toBe(printed(served.races.get(added[0]!.raceId)!.result))
+    // The other races' results and laps were not rewritten.
+    const after = new Set((await rowVersions(eventId)).split(","))
+    const kept = before.filter((entry) => entry.startsWith("results:") || entry.startsWith("laps:"))
+    expect(kept.length).toBeGreaterThan(0)
+    expect(kept.filter((entry) => !after.has(entry))).toEqual([])
+  })
+
+  it("completes with warnings when the standings pages answer 404 or do not parse, every race stored, sections empty", async () => {
+    const eventId = eventWithStandings()
+    const track = "sim-standin"
+    const served = await servedEvent(rig.sim, track, eventId)
+    expect(served.sidePages).toBeGreaterThanOrEqual(4)
+    const base = rig.sim.trackUrl(track)
+    // A LiveRC stand-in that has none of them: 404, except the points page, which is not one.
+    rig.sim.configure({
+      faultRules: [{ match: "p=(view_multi_main_result|view_round_ranking|event_overall_ranking)&", fault: "status404" }],
+      hostileRules: [{ match: "p=view_points&", page: "deep-divs", bytes: 4000 }]
+    })
+    try {
+      const { status } = await ingest({ event_id: eventId, track_slug: track, depth: "laps_full" })
+      expect(status).toMatchObject({
+        status: "completed",
+        attempts: 1,
+        result: { ...served.counts, standings_missing: served.sidePages }
+      })
+      const warnings = (status.result as { warnings: Array<{ page: string; url: string; reason: string }> }).warnings
+      const expected = [
+        ...served.event.multiMains.map((link) => ({
+          page: "multi-main",
+          url: `${base}/results/?p=view_multi_main_result&id=${link.id}`,
+          reason: "not_found (HTTP 404)"
+        })),
+        ...served.event.roundRankings.map((link) => ({
+          page: "round-ranking",
+          url: `${base}/results/?p=view_round_ranking&id=${link.id}&o=${link.order}`,
+          reason: "not_found (HTTP 404)"
+        })),
+        ...served.event.points.map((link) => ({
+          page: "points",
+          url: `${base}/results/?p=view_points&id=${link.id}`,
+          reason: expect.stringMatching(/^unparseable: /)
+        })),
+        { page: "overall-ranking", url: `${base}/results/?p=event_overall_ranking&id=${eventId}`, reason: "not_found (HTTP 404)" }
+      ]
+      expect(warnings).toHaveLength(expected.length)
+      expect(warnings).toEqual(expect.arrayContaining(expected))
+      for (const [raceId, race] of served.races) {
+        expect(printed(await shown(raceId)), `race ${raceId}`).toBe(printed(race.result))
+      }
+      const event = await shownEvent(eventId)
+      expect([event.multiMainResults, event.rankings, event.points, event.overallRanking]).toEqual([[], [], [], []])
+      expect(event.links.multiMains).toEqual(served.event.multiMains)
+      // A page that is missing for good is not asked for again while nothing changes.
+      rig.sim.resetStats()
+      await ingest({ event_id: eventId, track_slug: track, depth: "laps_full" })
+      expect(requests()).toEqual({ total: 1, byKind: { event: { "304": 1 } } })
+    } finally {
+      rig.sim.configure({ faultRules: [], hostileRules: [] })
+    }
+    // Once LiveRC serves them again, a forced run stores all of them.
+    const { status } = await ingest({ event_id: eventId, track_slug: track, depth: "laps_full", force: true })
+    expect(status).toMatchObject({ status: "completed", result: { warnings: [] } })
+    const event = await shownEvent(eventId)
+    expect({
+      multiMainResults: event.multiMainResults,
+      rankings: event.rankings,
+      points: event.points,
+      overallRanking: event.overallRanking
+    }).toEqual(served.standings)
+  })
+
+  it("tries a standings page LiveRC could not serve (503) again on the next refresh, and only that page", async () => {
+    const eventId = "700011"
+    const track = "sim-retry"
+    const served = await servedEvent(rig.sim, track, eventId)
+    rig.sim.configure({ faultRules: [{ match: `p=event_overall_ranking&id=${eventId}$`, fault: "status503" }] })
+    try {
+      const { status } = await ingest({ event_id: eventId, track_slug: track, depth: "laps_full" })
+      expect(status).toMatchObject({
+        status: "completed",
+        result: {
+          ...served.counts,
+          warnings: [{
+            page: "overall-ranking",
+            url: `${rig.sim.trackUrl(track)}/results/?p=event_overall_ranking&id=${eventId}`,
+            reason: "unavailable (HTTP 503)"
+          }]
+        }
+      })
+    } finally {
+      rig.sim.configure({ faultRules: [] })
+    }
+    expect((await shownEvent(eventId)).overallRanking).toEqual([])
+    rig.sim.resetStats()
+    const { status } = await ingest({ event_id: eventId, track_slug: track, depth: "laps_full" })
+    expect(status).toMatchObject({ status: "completed", result: { warnings: [] } })
+    expect(requests()).toEqual({ total: 2, byKind: { event: { "304": 1 }, "overall-ranking": { "200": 1 } } })
+    expect((await shownEvent(eventId)).overallRanking).toEqual(served.standings.overallRanking)
+    // Stored now: the next refresh is the event page alone.
+    rig.sim.resetStats()
+    await ingest({ event_id: eventId, track_slug: track, depth: "laps_full" })
+    expect(requests().total).toBe(1)
   })
 })

@@ -118,4 +118,21 @@ describe("simulator fault injection", () => {
     }
     expect(classify(await fetchPage(url))).toBe("ok")
   })
+  it("answers 404 to the pages a status404 rule matches, as for pages LiveRC does not have", async () => {
+    const side = (path: string) => `${sim.trackUrl("canberraoffroad")}/results/?${path}`
+    const points = side("p=view_points&id=7070446")
+    const ranking = side("p=event_overall_ranking&id=486677")
+    expect((await fetchPage(points)).status).toBe(200)
+    sim.configure({ faultRules: [{ match: "p=view_points&", fault: "status404" }] })
+    try {
+      const missing = await fetchPage(points)
+      expect([missing.status, missing.etag]).toEqual([404, null])
+      expect((await fetchPage(ranking)).status).toBe(200)
+      expect(sim.stats().faults).toEqual({ status404: 1 })
+      expect(sim.stats().byKind["points"]?.byStatus).toEqual({ "200": 1, "404": 1 })
+    } finally {
+      sim.configure({ faultRules: [] })
+    }
+    expect((await fetchPage(points)).status).toBe(200)
+  })
 })

@@ -32,6 +32,7 @@ export const inMemoryStatusStore = (): InMemoryStatusStore => {
   const create = (status: JobStatus) =>
     Effect.sync(() => entries.has(status.job_id) ? Option.none<number>() : Option.some(write(status)))
   const get = (jobId: string) => Effect.sync(() => Option.fromUndefinedOr(entries.get(jobId)))
+  const existing = (jobIds: ReadonlyArray<string>) => Effect.sync(() => new Set(jobIds.filter((id) => entries.has(id))))
   const update = (status: JobStatus, expected: number) =>
     Effect.sync(() => entries.get(status.job_id)?.revision === expected ? Option.some(write(status)) : Option.none<number>())
   const modify = (jobId: string, transition: (current: JobStatus) => JobStatus | undefined) =>
@@ -50,7 +51,7 @@ export const inMemoryStatusStore = (): InMemoryStatusStore => {
       flush: Effect.void
     }))
   return {
-    layer: Layer.succeed(JobStatusStore, JobStatusStore.of({ create, get, update, modify, progressWriter })),
+    layer: Layer.succeed(JobStatusStore, JobStatusStore.of({ create, get, existing, createdHere: () => false, forgetUpTo: () => undefined, update, modify, progressWriter })),
     current: (jobId) => entries.get(jobId)?.status,
     put: (status) => void write(status),
     writes

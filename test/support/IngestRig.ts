@@ -5,10 +5,15 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
 import { Command } from "../../src/jobs/Commands.ts"
 import type { JobStatus } from "../../src/jobs/JobStatus.ts"
+import type { StoredStandings } from "../../src/db/StandingsReader.ts"
 import { parseEventPage } from "../../src/liverc/EventPageParser.ts"
-import { parseRaceResult } from "../../src/liverc/RaceResultParser.ts"
 import type { EventPage } from "../../src/liverc/models/EventPage.ts"
 import type { RaceResult } from "../../src/liverc/models/RaceResult.ts"
+import { parseMultiMainResult } from "../../src/liverc/MultiMainResultParser.ts"
+import { parseOverallRanking } from "../../src/liverc/OverallRankingParser.ts"
+import { parseQualPoints } from "../../src/liverc/QualPointsParser.ts"
+import { parseRaceResult } from "../../src/liverc/RaceResultParser.ts"
+import { parseRoundRanking } from "../../src/liverc/RoundRankingParser.ts"
 import { JobQueue } from "../../src/queue/JobQueue.ts"
 import type { SimConfigPatch } from "../../src/sim/SimConfig.ts"
 import { type RunningSimulator, startSimulator } from "../../src/sim/SimServer.ts"
@@ -196,7 +201,11 @@ export const ingestTables = [
   "event_entries",
   "race_results",
   "laps",
-  "page_validators"
+  "page_validators",
+  "event_multi_main_results",
+  "event_round_rankings",
+  "event_qual_points",
+  "event_overall_rankings"
 ] as const
 
 export const rowCounts = async (sql: SqlAccess): Promise<Record<string, number>> => {
@@ -218,6 +227,10 @@ export interface ServedEvent {
   readonly races: ReadonlyMap<string, ServedRace>
   /** What a complete ingest at laps_full must report (and store). */
   readonly counts: { readonly races: number; readonly results: number; readonly drivers: number; readonly laps: number }
+  /** The standings pages the event page links, parsed: what `show event` must list. */
+  readonly standings: StoredStandings
+  /** How many standings pages the event page links. */
+  readonly sidePages: number
 }
 
 /**
@@ -244,7 +257,36 @@ export const servedEvent = async (sim: RunningSimulator, slug: string, eventId: 
       drivers.add(row.sourceDriverId === null ? `name:${row.driverName}` : `id:${row.sourceDriverId}`)
     }
   }
-  return { eventUrl, event, races, counts: { races: event.races.length, results, drivers: drivers.size, laps } }
+  const page = async (path: string) => {
+    const url = `${base}/results/?${path}`
+    return { url, body: await (await fetch(url)).text() }
+  }
+  const multiMainResults = []
+  for (const link of event.multiMains) {
+    const { body, url } = await page(`p=view_multi_main_result&id=${link.id}`)
+    multiMainResults.push(await Effect.runPromise(parseMultiMainResult(body, url)))
+  }
+  const rankings = []
+  for (const link of event.roundRankings) {
+    const { body, url } = await page(`p=view_round_ranking&id=${link.id}${link.order === null ? "" : `&o=${link.order}`}`)
+    rankings.push(await Effect.runPromise(parseRoundRanking(body, url)))
+  }
+  const points = []
+  for (const link of event.points) {
+    const { body, url } = await page(`p=view_points&id=${link.id}`)
+    points.push(await Effect.runPromise(parseQualPoints(body, url)))
+  }
+  const overall = event.overallRankingId === null ? null : await page(`p=event_overall_ranking&id=${event.overallRankingId}`)
+  const overallRanking = overall === null ? [] : (await Effect.runPromise(parseOverallRanking(overall.body, overall.url))).classes
+  return {
+    eventUrl,
+    event,
+    races,
+    counts: { races: event.races.length, results, drivers: drivers.size, laps },
+    standings: { multiMainResults, rankings, points, overallRanking },
+    sidePages: event.multiMains.length + event.roundRankings.length + event.points.length +
+      (event.overallRankingId === null ? 0 : 1)
+  }
 }
 
 /** Polls `read` until `predicate` holds; throws with the last value after `timeoutMillis`. */

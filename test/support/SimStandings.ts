@@ -1,3 +1,11 @@
+import { Effect } from "effect"
+import type { SnapshotStandings } from "../../src/db/EventSnapshot.ts"
+import type { LiveRcId } from "../../src/liverc/LiveRcIds.ts"
+import type { LiveRcParseError } from "../../src/liverc/LiveRcParseError.ts"
+import { parseMultiMainResult } from "../../src/liverc/MultiMainResultParser.ts"
+import { parseOverallRanking } from "../../src/liverc/OverallRankingParser.ts"
+import { parseQualPoints } from "../../src/liverc/QualPointsParser.ts"
+import { parseRoundRanking } from "../../src/liverc/RoundRankingParser.ts"
 import { capturedPages } from "../../src/sim/CapturedPages.ts"
 import { RevisionRegistry } from "../../src/sim/Mutations.ts"
 import { defaultSimConfig } from "../../src/sim/SimConfig.ts"
@@ -37,3 +45,20 @@ export const eventWithStandings = (from = 100_000): string => {
   }
   throw new Error("no synthetic event with every standings page")
 }
+
+const parsedPage = <A>(path: string, parse: (html: string, url: string) => Effect.Effect<A, LiveRcParseError>): A =>
+  Effect.runSync(parse(simPage(`/results/?${path}`), `https://${SIM_TRACK}.liverc.com/results/?${path}`))
+
+/** Event 486677's standings pages (the ids its real page links) as the simulator serves them, parsed. */
+export const realEventStandings = (): SnapshotStandings => ({
+  multiMains: ["939156", "939133", "939123"].map((id) => ({
+    id: id as LiveRcId,
+    page: parsedPage(`p=view_multi_main_result&id=${id}`, parseMultiMainResult)
+  })),
+  roundRankings: ["1470838", "1470839", "1471194"].map((id) => ({
+    id: id as LiveRcId,
+    page: parsedPage(`p=view_round_ranking&id=${id}&o=laps_time`, parseRoundRanking)
+  })),
+  points: [{ id: "7070446" as LiveRcId, page: parsedPage("p=view_points&id=7070446", parseQualPoints) }],
+  overallRanking: { id: "486677" as LiveRcId, page: parsedPage("p=event_overall_ranking&id=486677", parseOverallRanking) }
+})

@@ -20,6 +20,8 @@ export interface JobEvent {
   readonly ev: "ready" | "start" | "end" | "finalized"
   readonly job?: string
   readonly attempt?: number
+  /** The command's event id: which schedule or caller the job came from. */
+  readonly event?: string
   readonly w: string
   readonly t: number
 }
@@ -65,9 +67,11 @@ export const TestHandlers = Layer.succeed(
     sync_tracks: unscripted,
     sync_events: unscripted,
     discover_practice: unscripted,
+    sync_followed_events: unscripted,
+    ingest_recent: unscripted,
     ingest_event: (command, context) =>
       command.track_slug === "noop" ? Effect.succeed({}) : Effect.gen(function*() {
-        emit({ ev: "start", job: command.job_id, attempt: context.attempt })
+        emit({ ev: "start", job: command.job_id, attempt: context.attempt, event: command.event_id })
         const result = yield* scripted(
           command,
           context.attempt,

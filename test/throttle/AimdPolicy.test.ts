@@ -24,8 +24,25 @@ describe("AimdPolicy", () => {
     expect(initialState({ ...settings, start: 0 }).limit).toBe(1)
   })
 
-  it("grows by one after a full window of fast successes", () => {
+  it("in slow start, grows by one per fast success: it doubles per round trip", () => {
     const state = initialState(settings)
+    expect(state.slowStart).toBe(true)
+    expect(apply(state, Array(4).fill(fast)).limit).toBe(12)
+    expect(apply(state, Array(8).fill(fast)).limit).toBe(16)
+  })
+
+  it("leaves slow start at the first sign of load, for good", () => {
+    const afterSlow = apply(initialState(settings), [fast, slow])
+    expect(afterSlow).toMatchObject({ limit: 9, slowStart: false })
+    const afterOverload = apply(initialState(settings), [fast, overload], 5_000)
+    expect(afterOverload).toMatchObject({ limit: 4, slowStart: false })
+    // An overload inside the cool-down still ends it.
+    const inCooldown = nextState(settings, { ...afterOverload, slowStart: true }, overload, 5_500)
+    expect(inCooldown).toMatchObject({ limit: 4, slowStart: false })
+  })
+
+  it("past slow start, grows by one after a full window of fast successes", () => {
+    const state = apply(initialState(settings), [slow])
     expect(apply(state, Array(7).fill(fast)).limit).toBe(8)
     expect(apply(state, Array(8).fill(fast)).limit).toBe(9)
     expect(apply(state, Array(8 + 9).fill(fast)).limit).toBe(10)
@@ -36,7 +53,7 @@ describe("AimdPolicy", () => {
   })
 
   it("holds the limit while responses are slower than the latency target", () => {
-    const state = initialState(settings)
+    const state = apply(initialState(settings), [slow])
     const mixed = [...Array(7).fill(fast), slow, ...Array(7).fill(fast)]
     expect(apply(state, mixed).limit).toBe(8)
   })
@@ -56,7 +73,7 @@ describe("AimdPolicy", () => {
   })
 
   it("ignores neutral outcomes", () => {
-    const state = apply(initialState(settings), Array(5).fill(fast))
+    const state = apply(initialState(settings), [slow, ...Array(5).fill(fast)])
     expect(nextState(settings, state, { _tag: "Neutral" }, 0)).toBe(state)
   })
 

@@ -50,7 +50,7 @@ ${t(6)}</thead>
 ${t(6)}<tbody>
 ${
     table.rows.map((row) =>
-      `${t(7)}<tr>\n${cells("td", [row.position, row.seeded, row.driver, row.points, ...row.mains], 8)}${t(7)}</tr>\n`
+      `${t(7)}<tr>\n${cells("td", [row.position, row.seeded ?? "", row.driver, row.points, ...row.mains], 8)}${t(7)}</tr>\n`
     ).join("")
   }${t(6)}</tbody>
 ${t(5)}</table>
