@@ -103,8 +103,9 @@ describe("a hostile LiveRC page", () => {
     // The deadline, plus fetching 32 MiB over loopback and handing it to the parse thread.
     expect(hostile!.ms).toBeLessThan(PARSE_TIMEOUT_MS + 15_000)
     // Reading a 32 MiB body into a string is the HTTP client's work on this loop (a few hundred ms
-    // in a few steps); the parse itself, seconds long, never touches it.
-    expect(p99).toBeLessThan(400)
-    expect(worst).toBeLessThan(1_500)
+    // in a few steps, more on a loaded machine); the parse itself, 1.7 s or more, never touches it:
+    // on this loop it would hold every answer sent meanwhile, p99 and worst alike, past 1.7 s.
+    expect(p99).toBeLessThan(1_000)
+    expect(worst).toBeLessThan(1_600)
   })
 })
