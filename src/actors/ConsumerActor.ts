@@ -46,6 +46,8 @@ export interface ConsumerActor {
   readonly handle: (delivery: Delivery) => Effect.Effect<void>
   /** Interrupts the job if it runs here (cancel signal). */
   readonly signal: (jobId: string, reason: StopReason) => Effect.Effect<void>
+  /** Has the job, if it runs here, read its status again before completing (upgrade signal). */
+  readonly raise: (jobId: string) => Effect.Effect<void>
   /** Interrupts every job running here (shutdown after the grace period). */
   readonly stopAll: (reason: StopReason) => Effect.Effect<void>
   readonly running: () => number
@@ -133,12 +135,16 @@ export const makeConsumerActor = Effect.gen(function*() {
   /**
    * The handler, then again for as long as the job was raised meanwhile (a deeper depth or force
    * asked for while it ran, JobUpgrade): the job completes only having done what its status asks.
-   * A status that cannot be read here is left to the completion write, which checks again.
+   * The status is read again only when an upgrade signal or a heartbeat said it may have been
+   * raised, so a job costs no extra read; one raised unseen (a lost signal, the last moment) is
+   * caught by the completion's CAS write, and a status that cannot be read here is left to it too.
    */
   const runUpgraded = (job: RunningJob, context: JobContext) =>
     Effect.gen(function*() {
       while (true) {
         const result = yield* Effect.scoped(handlers.run(job.command, context))
+        if (!job.raised) return result
+        job.raised = false
         const read = yield* store.get(job.jobId).pipe(Effect.option)
         const raised = Option.isSome(read) && Option.isSome(read.value)
           ? effectiveCommand(job.command, read.value.value.status.params)
@@ -175,6 +181,7 @@ export const makeConsumerActor = Effect.gen(function*() {
           ? Effect.void
           : undefined,
         stopReason: jobs.stopping(),
+        raised: false,
         fiber: undefined
       }
       const outcome = yield* jobs.register(job, run(job, refusal))
@@ -233,6 +240,7 @@ export const makeConsumerActor = Effect.gen(function*() {
   return {
     handle,
     signal: jobs.signal,
+    raise: jobs.raise,
     stopAll: jobs.stopAll,
     heartbeats: jobs.heartbeats,
     running: jobs.size

@@ -20,6 +20,11 @@ export interface RunningJob {
   /** Set once the running write was started (or was not needed); resolves when it is stored. */
   runningMark: Effect.Effect<void> | undefined
   stopReason: StopReason | undefined
+  /**
+   * Its status may have been raised (an upgrade signal, or a heartbeat that read raised params):
+   * read it again before completing. A missed signal is caught by the completion's CAS.
+   */
+  raised: boolean
   fiber: Fiber.Fiber<JobResult, JobFailure> | undefined
 }
 

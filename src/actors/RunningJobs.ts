@@ -1,5 +1,6 @@
 import { Deferred, Effect, Exit, Option } from "effect"
 import { touched } from "../jobs/JobTransitions.ts"
+import { covers } from "../jobs/JobUpgrade.ts"
 import { supervisedLoop } from "../observability/Supervision.ts"
 import type { Delivery } from "../queue/Delivery.ts"
 import type { JobStatusStore } from "../queue/JobStatusStore.ts"
@@ -9,7 +10,7 @@ import type { StopReason } from "./Settlement.ts"
 /**
  * The jobs this process runs, and what keeps them alive while they run: one ticker for all of
  * them (no fiber per job) that sends `working()` for each delivery, notices a cancel whose signal
- * was missed, and rewrites a status before it can expire; and one that writes `running` for the
+ * was missed (or an upgrade's), and rewrites a status before it can expire; and one that writes `running` for the
  * jobs that have run long enough to show it.
  */
 
@@ -37,6 +38,8 @@ export interface RunningJobs {
   readonly markRunning: (job: RunningJob) => Effect.Effect<void>
   /** Interrupts the job if it runs here. */
   readonly signal: (jobId: string, reason: StopReason) => Effect.Effect<void>
+  /** Marks the job, if it runs here, as raised (JobUpgrade): it reads its status before completing. */
+  readonly raise: (jobId: string) => Effect.Effect<void>
   /** Interrupts every job running here, and any that registers from now on. */
   readonly stopAll: (reason: StopReason) => Effect.Effect<void>
   /** Why new jobs must stop at once (after stopAll), if they must. */
@@ -108,6 +111,7 @@ export const makeRunningJobs = (store: JobStatusStore["Service"], settings: Runn
           interrupt(job, "superseded")
           return
         }
+        if (!covers(job.command, status.params)) job.raised = true
         if (Date.now() - writtenAt.getTime() >= touchAfterMillis) {
           const refreshed = touched(status, now())
           if (refreshed === undefined) return
@@ -153,6 +157,11 @@ export const makeRunningJobs = (store: JobStatusStore["Service"], settings: Runn
       Effect.sync(() => {
         const job = registry.get(jobId)
         if (job !== undefined) interrupt(job, reason)
+      }),
+    raise: (jobId) =>
+      Effect.sync(() => {
+        const job = registry.get(jobId)
+        if (job !== undefined) job.raised = true
       }),
     stopAll: (reason) =>
       Effect.sync(() => {

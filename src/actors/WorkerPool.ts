@@ -3,7 +3,7 @@ import { subscribeQueue } from "../broker/CoreSubscription.ts"
 import { supervisedLoop } from "../observability/Supervision.ts"
 import { actorBusy, actorIdle, actorsStarted, actorsStopped } from "../observability/WorkerMetrics.ts"
 import { IngestStreams } from "../queue/IngestStreams.ts"
-import { CANCEL_SUBJECT } from "../queue/Topology.ts"
+import { CANCEL_SUBJECT, UPGRADE_SUBJECT } from "../queue/Topology.ts"
 import { type ConsumerActor, makeConsumerActor } from "./ConsumerActor.ts"
 import { type DemandPuller, makeDemandPuller } from "./DemandPuller.ts"
 import { WorkerSettings } from "./WorkerSettings.ts"
@@ -45,6 +45,11 @@ export const WorkerPool = {
     yield* Effect.forkScoped(supervisedLoop(
       "cancel signal listener",
       Queue.take(cancels).pipe(Effect.flatMap((msg) => actor.signal(msg.string(), "cancelled")))
+    ))
+    const upgrades = yield* subscribeQueue(nats.nc, UPGRADE_SUBJECT)
+    yield* Effect.forkScoped(supervisedLoop(
+      "upgrade signal listener",
+      Queue.take(upgrades).pipe(Effect.flatMap((msg) => actor.raise(msg.string())))
     ))
 
     const puller = yield* makeDemandPuller({

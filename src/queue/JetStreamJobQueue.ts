@@ -9,7 +9,7 @@ import { IngestStreams } from "./IngestStreams.ts"
 import { JobAlreadyFinished, JobNotFound, JobQueue, QueueFull, QueueUnavailable } from "./JobQueue.ts"
 import { type CorruptStatus, JobStatusStore, type StatusStoreFailure, type StoredStatus } from "./JobStatusStore.ts"
 import { QueuePosition } from "./QueuePosition.ts"
-import { CANCEL_SUBJECT } from "./Topology.ts"
+import { CANCEL_SUBJECT, UPGRADE_SUBJECT } from "./Topology.ts"
 
 /**
  * JobQueue on JetStream. Dedupe is the stream's: one subject per dedupe key with
@@ -158,6 +158,8 @@ export const make = Effect.gen(function*() {
           if (finalAttempt) return yield* new QueueUnavailable({ reason: `the job for ${subject} keeps changing` })
           continue
         }
+        // The worker running it, if one does, looks at the raised status before it completes.
+        nats.nc.publish(UPGRADE_SUBJECT, liveCmd.job_id)
         return { job: yield* withPosition(raised.value).pipe(Effect.mapError(unavailable)), deduplicated, upgraded: true }
       }
       return { job: yield* withPosition(status).pipe(Effect.mapError(unavailable)), deduplicated, upgraded: false }

@@ -27,6 +27,8 @@ export const JOBS_BUCKET_STREAM = `KV_${JOBS_BUCKET}`
 export const JOB_TTL_METADATA = "liverc.job_ttl_ms"
 /** Core NATS, outside `ingest.>`, so it never lands in the work stream. Payload: the job id. */
 export const CANCEL_SUBJECT = "liverc.control.cancel"
+/** A live job was raised (JobUpgrade): the worker running it reads its status before it completes. */
+export const UPGRADE_SUBJECT = "liverc.control.upgrade"
 /**
  * Schedules (NATS >= 2.12 message schedules) live in a stream of their own: the server refuses
  * schedules on a stream with discard new, which INGEST needs for one live job per key. A schedule

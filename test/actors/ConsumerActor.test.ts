@@ -19,10 +19,16 @@ const MAX_DELIVER = 3
 const settings = { concurrency: 1, shutdownGraceMillis: 1000, retryBaseMillis: 100, retryMaxMillis: 1000 }
 
 /** An `ingest_event` handler whose track slug says what the job does. */
-const scripted = (started: Deferred.Deferred<void>) =>
+const scripted = (started: Deferred.Deferred<void>, gate: Deferred.Deferred<void>) =>
   JobHandlers.fromMap({
     ingest_event: (command) => {
       switch (command.track_slug) {
+        case "gated":
+          // Runs until the test opens the gate, and says at which depth it ran.
+          return Deferred.succeed(started, undefined).pipe(
+            Effect.andThen(Deferred.await(gate)),
+            Effect.as({ depth: command.depth })
+          )
         case "ok":
           return Effect.succeed({ stored: command.event_id })
         case "retry":
@@ -47,10 +53,11 @@ const setup = (topology: Partial<typeof defaultTopologySettings> = {}) =>
     const store = inMemoryStatusStore()
     const dlq = inMemoryDeadLetter()
     const started = yield* Deferred.make<void>()
+    const gate = yield* Deferred.make<void>()
     const actor = yield* makeConsumerActor.pipe(Effect.provide(Layer.mergeAll(
       store.layer,
       dlq.layer,
-      Layer.succeed(JobHandlers, scripted(started)),
+      Layer.succeed(JobHandlers, scripted(started, gate)),
       WorkerSettings.layerFrom(settings),
       JobCommands.layerFrom(defaultCommandRules),
       Topology.layerFrom({ ...defaultTopologySettings, maxDeliver: MAX_DELIVER, ...topology })
@@ -60,7 +67,7 @@ const setup = (topology: Partial<typeof defaultTopologySettings> = {}) =>
       store.put(queuedStatus(command, seq, new Date().toISOString()))
       return recordedDelivery({ subject: commandSubject(command), seq, deliveryCount: attempt, body: JSON.stringify(command) })
     }
-    return { store, dlq, started, actor, deliver }
+    return { store, dlq, started, gate, actor, deliver }
   })
 
 let nextId = 0
@@ -149,6 +156,48 @@ describe("consumer actor outcome table", () => {
       yield* Fiber.join(handling)
       expect(store.current(command.job_id)).toMatchObject({ status: "cancelled", cancel_requested: true })
       expect(delivery.actions).toEqual(["term"])
+    })))
+
+  it("runs a job raised while it ran again, as raised, before completing it (upgrade signal)", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, gate, started, store } = yield* setup()
+      const command = eventJob("gated")
+      const delivery = deliver(command, 8)
+      const handling = yield* Effect.forkChild(actor.handle(delivery))
+      yield* Deferred.await(started)
+      // What a gateway does for a laps_full request: raise the params (a write), then signal.
+      const live = store.current(command.job_id)!
+      store.put({ ...live, params: { ...live.params, depth: "laps_full" } })
+      yield* actor.raise(command.job_id)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(handling)
+      expect(store.current(command.job_id)).toMatchObject({
+        status: "completed",
+        attempts: 1,
+        params: { depth: "laps_full" },
+        result: { depth: "laps_full" }
+      })
+      expect(delivery.actions).toEqual(["ack"])
+    })))
+
+  it("hands back a job raised unseen instead of completing it; its next delivery runs as raised", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, gate, started, store } = yield* setup()
+      const command = eventJob("gated")
+      const first = deliver(command, 9)
+      const handling = yield* Effect.forkChild(actor.handle(first))
+      yield* Deferred.await(started)
+      // Raised, and the signal lost: the completion's CAS write finds the status changed.
+      const live = store.current(command.job_id)!
+      store.put({ ...live, params: { ...live.params, depth: "laps_full" } })
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(handling)
+      expect(store.current(command.job_id)).toMatchObject({ status: "queued", params: { depth: "laps_full" } })
+      expect(first.actions).toEqual([{ nak: undefined }])
+      const second = recordedDelivery({ subject: first.subject, seq: 9, deliveryCount: 2, body: JSON.stringify(command) })
+      yield* actor.handle(second)
+      expect(store.current(command.job_id)).toMatchObject({ status: "completed", attempts: 2, result: { depth: "laps_full" } })
+      expect(second.actions).toEqual(["ack"])
     })))
 
   it("hands a job back at shutdown: status queued without an error, nak for immediate redelivery", () =>

@@ -81,10 +81,11 @@ describe("a hostile LiveRC page", () => {
     // Terminal page failures: each job ran once; no delivery was lost to a stalled heartbeat.
     for (const { status } of [hostile!, good!]) expect(status.attempts, status.job_id).toBe(1)
     expect(hostile!.ms).toBeLessThan(10_000)
-    // Before the fix /healthz stopped for the whole parse: 47 s for this page. (Loose bounds: the
-    // good job's own work and a parse thread starting share this loop on a busy test machine.)
-    expect(p99).toBeLessThan(150)
-    expect(worst).toBeLessThan(500)
+    // Before the fix /healthz stopped for the whole parse: 47 s for this page. The bounds only
+    // have to tell that from a loop shared with the good job's own parsing (its pages under
+    // LIVERC_PARSE_INLINE_BYTES parse here, a few ms each, 16 at a time) on a busy 2-core machine.
+    expect(p99).toBeLessThan(1_000)
+    expect(worst).toBeLessThan(2_000)
   })
 
   it("past LIVERC_PARSE_TIMEOUT: the parse is stopped, the job fails typed at its deadline, a good job completes", { timeout: 180_000 }, async () => {
