@@ -52,7 +52,7 @@ const HOOKED_EVENTS = [
  * them, calls a callback it was not given and crashes the process after the fact (exit 1 after a
  * green run). At `exit` nothing asynchronous can run anyway, so it never stopped anything.
  */
-const loadPackage = async () => {
+export const loadEmbeddedPostgres = async () => {
   // The process as the plain emitter it is: its typed overloads take one event kind at a time.
   const events: NodeJS.EventEmitter = process
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(events.listeners(event))]))
@@ -104,7 +104,7 @@ export const embeddedDatabase = (dataDir: string) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
-        const EmbeddedPostgres = await loadPackage()
+        const EmbeddedPostgres = await loadEmbeddedPostgres()
         const log: Array<string> = []
         const keep = (message: unknown) => {
           log.push(String(message))
