@@ -180,6 +180,23 @@ describe("consumer actor outcome table", () => {
       expect(delivery.actions).toEqual(["ack"])
     })))
 
+  it("takes upgrade signals for other or made-up job ids as nothing: the running job completes as it was", () =>
+    run(Effect.gen(function*() {
+      const { actor, deliver, gate, started, store } = yield* setup()
+      const command = eventJob("gated")
+      const delivery = deliver(command, 10)
+      const handling = yield* Effect.forkChild(actor.handle(delivery))
+      yield* Deferred.await(started)
+      // Anyone can publish on the signal subject; only the id of a job running here means anything.
+      for (const junk of ["", "job-unknown-0001", `${command.job_id}x`, "\u0000".repeat(10_000), "*", ">"]) {
+        yield* actor.raise(junk)
+      }
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(handling)
+      expect(store.current(command.job_id)).toMatchObject({ status: "completed", attempts: 1, result: { depth: "summary" } })
+      expect(delivery.actions).toEqual(["ack"])
+    })))
+
   it("hands back a job raised unseen instead of completing it; its next delivery runs as raised", () =>
     run(Effect.gen(function*() {
       const { actor, deliver, gate, started, store } = yield* setup()

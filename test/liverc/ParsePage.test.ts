@@ -1,17 +1,7 @@
 import { Cause, Effect, Exit, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { EntryList } from "../../src/liverc/models/EntryList.ts"
-import { EventList } from "../../src/liverc/models/EventList.ts"
-import { EventPage } from "../../src/liverc/models/EventPage.ts"
-import { MultiMainResult } from "../../src/liverc/models/MultiMainResult.ts"
-import { OverallRanking } from "../../src/liverc/models/OverallRanking.ts"
-import { PracticeDayView, PracticeMonthView, PracticeSessionDetail } from "../../src/liverc/models/Practice.ts"
-import { QualPoints } from "../../src/liverc/models/QualPoints.ts"
-import { RaceResult } from "../../src/liverc/models/RaceResult.ts"
-import { RoundRanking } from "../../src/liverc/models/RoundRanking.ts"
-import { TrackCatalogue } from "../../src/liverc/models/TrackCatalogue.ts"
-import { TrackDashboard } from "../../src/liverc/models/TrackDashboard.ts"
 import { type ParseKind, pageKindOf, parsePage } from "../../src/liverc/ParsePage.ts"
+import { models } from "../support/HostileParsing.ts"
 import { capturedPage, fixturePage, trackUrl } from "../support/LiveRcPages.ts"
 
 /**
@@ -20,21 +10,6 @@ import { capturedPage, fixturePage, trackUrl } from "../support/LiveRcPages.ts"
  * Everything random comes from a seeded generator, so a failure names the seed that reproduces it.
  */
 
-const models: { readonly [K in ParseKind]: Schema.Top } = {
-  "track-catalogue": TrackCatalogue,
-  "track-dashboard": TrackDashboard,
-  events: EventList,
-  event: EventPage,
-  "entry-list": EntryList,
-  "race-result": RaceResult,
-  "multi-main-result": MultiMainResult,
-  "round-ranking": RoundRanking,
-  "qual-points": QualPoints,
-  "overall-ranking": OverallRanking,
-  "practice-month": PracticeMonthView,
-  "practice-day": PracticeDayView,
-  "practice-session": PracticeSessionDetail
-}
 const kinds = Object.keys(models) as ReadonlyArray<ParseKind>
 
 interface Sample {

@@ -22,7 +22,8 @@ export interface GatewayProcess {
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "liverc-ingest.js")
 
-const healthy = async (url: string): Promise<boolean> => {
+/** Whether the service at `url` answers /healthz with 200 within a second. */
+export const healthy = async (url: string): Promise<boolean> => {
   try {
     const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })
     await response.arrayBuffer()

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
+import { healthy } from "./GatewayProcess.ts"
 import { freePort } from "./NatsTestServer.ts"
 
 /**
@@ -17,16 +18,6 @@ export interface ServerProcess {
 }
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "liverc-ingest.js")
-
-const healthy = async (url: string): Promise<boolean> => {
-  try {
-    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })
-    await response.arrayBuffer()
-    return response.status === 200
-  } catch {
-    return false
-  }
-}
 
 export const startServer = async (env: Record<string, string>): Promise<ServerProcess> => {
   const port = await freePort()
